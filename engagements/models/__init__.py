@@ -1,0 +1,20 @@
+from .instruments import Instrument, InstrumentParty
+from .meetings import AgendaItem, Attachment, Commitment, Meeting, Participant
+from .reference import Country, Event, Organization, Person, Post, Tenure, Topic
+
+__all__ = [
+    "AgendaItem",
+    "Attachment",
+    "Commitment",
+    "Country",
+    "Event",
+    "Instrument",
+    "InstrumentParty",
+    "Meeting",
+    "Organization",
+    "Participant",
+    "Person",
+    "Post",
+    "Tenure",
+    "Topic",
+]

@@ -1,0 +1,253 @@
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from accounts.models import Classification
+from engagements import selectors, services
+from engagements.models import AgendaItem, Commitment, Meeting, Participant
+from engagements.services import (
+    AgendaItemInput,
+    CommitmentInput,
+    MeetingInput,
+    ParticipantInput,
+)
+from tests import factories
+
+SANTIAGO = ZoneInfo("America/Santiago")
+
+
+@pytest.fixture
+def chile_finance(db):
+    chile = factories.CountryFactory(iso2="CL", iso3="CHL", numeric_code="152", name="Chile")
+    hacienda = factories.OrganizationFactory(name="Ministerio de Hacienda", country=chile)
+    post = factories.PostFactory(label="Minister of Finance", organization=hacienda)
+    marcel = factories.PersonFactory(name="Mario Marcel Cullell")
+    grau = factories.PersonFactory(name="Nicolás Grau")
+    services.tenure_create(
+        person=marcel,
+        post=post,
+        start_date=datetime.date(2022, 3, 11),
+        end_date=datetime.date(2025, 8, 21),
+    )
+    services.tenure_create(person=grau, post=post, start_date=datetime.date(2025, 8, 21))
+    return {"chile": chile, "post": post, "marcel": marcel, "grau": grau}
+
+
+def meeting_input(desk, **overrides):
+    values = {
+        "title": "Korea-Chile bilateral on critical minerals",
+        "start": datetime.datetime(2025, 3, 28, 10, 0, tzinfo=SANTIAGO),
+        "time_zone": "America/Santiago",
+        "desk": desk,
+        "classification": Classification.RESTRICTED,
+    }
+    values.update(overrides)
+    return MeetingInput(**values)
+
+
+def test_it_snapshots_the_post_label_held_on_the_meeting_date(alice, desk_latam, chile_finance):
+    data = meeting_input(
+        desk_latam,
+        participants=[ParticipantInput(side="counterpart", person=chile_finance["marcel"])],
+    )
+    meeting = services.meeting_create(user=alice, data=data)
+
+    participant = meeting.participants.get()
+    assert participant.post_label == "Minister of Finance"
+    assert participant.post == chile_finance["post"]
+    assert participant.organization == chile_finance["post"].organization
+    assert participant.country == chile_finance["chile"]
+    assert list(meeting.counterpart_countries.all()) == [chile_finance["chile"]]
+    # The post outlived Marcel: today it is held by his successor.
+    holder = chile_finance["post"].holder_on(datetime.date.today())
+    assert holder is not None and holder.person == chile_finance["grau"]
+
+
+def test_a_label_typed_by_the_officer_is_kept(alice, desk_latam, chile_finance):
+    data = meeting_input(
+        desk_latam,
+        participants=[
+            ParticipantInput(
+                side="counterpart", person=chile_finance["marcel"], post_label="Finance Minister"
+            )
+        ],
+    )
+    meeting = services.meeting_create(user=alice, data=data)
+    assert meeting.participants.get().post_label == "Finance Minister"
+
+
+def test_it_writes_meeting_agenda_tags_and_commitments_together(alice, desk_latam, chile_finance):
+    topic = factories.TopicFactory(name="Lithium supply")
+    mineral = factories.MineralFactory(name="Lithium", slug="lithium")
+    instrument = factories.InstrumentFactory()
+    data = meeting_input(
+        desk_latam,
+        participants=[
+            ParticipantInput(side="home", raw_name="Kim Yoon-sang", is_head_of_delegation=True),
+            ParticipantInput(
+                side="counterpart", person=chile_finance["marcel"], is_head_of_delegation=True
+            ),
+        ],
+        agenda_items=[AgendaItemInput(title="Lithium", topic=topic), AgendaItemInput(title="IT")],
+        topics=[topic],
+        minerals=[mineral],
+        instruments=[instrument],
+        commitments=[
+            CommitmentInput(title="Send MoU draft", owner=alice, due_date=datetime.date(2025, 5, 1))
+        ],
+    )
+    meeting = services.meeting_create(user=alice, data=data)
+
+    assert meeting.participants.count() == 2
+    assert list(meeting.agenda_items.values_list("order", "title")) == [(1, "Lithium"), (2, "IT")]
+    assert list(meeting.topics.all()) == [topic]
+    assert list(meeting.minerals.all()) == [mineral]
+    assert list(meeting.instruments.all()) == [instrument]
+    commitment = meeting.commitments.get()
+    assert (commitment.owner, commitment.desk) == (alice, desk_latam)
+    assert meeting.version == 1 and meeting.created_by == alice
+
+
+def test_a_bad_participant_rolls_everything_back_and_names_the_path(alice, desk_latam):
+    data = meeting_input(
+        desk_latam,
+        participants=[
+            ParticipantInput(side="home", raw_name="Kim Yoon-sang"),
+            ParticipantInput(side="counterpart", raw_name="Mario Marcel"),
+            ParticipantInput(side="counterpart"),  # neither person nor name
+        ],
+        agenda_items=[AgendaItemInput(title="Lithium")],
+    )
+    with pytest.raises(ValidationError) as caught:
+        services.meeting_create(user=alice, data=data)
+
+    assert list(caught.value.message_dict) == ["participants[2].person"]
+    assert Meeting.objects.count() == 0
+    assert Participant.objects.count() == 0
+    assert AgendaItem.objects.count() == 0
+
+
+def test_a_bad_side_is_reported_by_path(alice, desk_latam):
+    data = meeting_input(
+        desk_latam, participants=[ParticipantInput(side="guest", raw_name="Somebody")]
+    )
+    with pytest.raises(ValidationError) as caught:
+        services.meeting_create(user=alice, data=data)
+    assert "participants[0].side" in caught.value.message_dict
+
+
+def test_two_heads_of_one_side_are_rejected(alice, desk_latam):
+    data = meeting_input(
+        desk_latam,
+        participants=[
+            ParticipantInput(side="home", raw_name="A", is_head_of_delegation=True),
+            ParticipantInput(side="home", raw_name="B", is_head_of_delegation=True),
+        ],
+    )
+    with pytest.raises(ValidationError) as caught:
+        services.meeting_create(user=alice, data=data)
+    assert "participants[1].is_head_of_delegation" in caught.value.message_dict
+    assert not Meeting.objects.exists()
+
+
+def test_an_unknown_time_zone_is_rejected(alice, desk_latam):
+    with pytest.raises(ValidationError) as caught:
+        services.meeting_create(user=alice, data=meeting_input(desk_latam, time_zone="Mars/Base"))
+    assert "time_zone" in caught.value.message_dict
+
+
+def test_an_officer_cannot_log_for_another_desk(bob, desk_latam):
+    with pytest.raises(services.PermissionDenied):
+        services.meeting_create(user=bob, data=meeting_input(desk_latam))
+    assert not Meeting.objects.exists()
+
+
+def test_an_officer_cannot_classify_above_their_clearance(alice, desk_latam):
+    data = meeting_input(desk_latam, classification=Classification.CONFIDENTIAL)
+    with pytest.raises(ValidationError) as caught:
+        services.meeting_create(user=alice, data=data)
+    assert "classification" in caught.value.message_dict
+
+
+def test_a_commitment_owner_must_be_able_to_see_the_meeting(alice, charlie, desk_latam):
+    data = meeting_input(
+        desk_latam, commitments=[CommitmentInput(title="Call back", owner=charlie)]
+    )
+    with pytest.raises(ValidationError) as caught:
+        services.meeting_create(user=alice, data=data)
+    assert "commitments[0].owner" in caught.value.message_dict
+    assert not Meeting.objects.exists()
+
+
+def test_update_with_a_stale_version_changes_nothing(alice, erin, desk_latam):
+    meeting = services.meeting_create(user=alice, data=meeting_input(desk_latam))
+    services.meeting_update(
+        user=erin,
+        meeting=meeting,
+        expected_version=1,
+        data=meeting_input(desk_latam, summary="First edit"),
+    )
+    stale = Meeting.objects.get(pk=meeting.pk)
+    with pytest.raises(services.VersionConflict) as caught:
+        services.meeting_update(
+            user=alice,
+            meeting=stale,
+            expected_version=1,
+            data=meeting_input(desk_latam, summary="Second edit"),
+        )
+    assert caught.value.current_version == 2
+    meeting.refresh_from_db()
+    assert (meeting.summary, meeting.version) == ("First edit", 2)
+
+
+def test_update_replaces_participants_and_keeps_commitments(alice, desk_latam, chile_finance):
+    meeting = services.meeting_create(
+        user=alice,
+        data=meeting_input(
+            desk_latam,
+            participants=[ParticipantInput(side="home", raw_name="Kim Yoon-sang")],
+            commitments=[CommitmentInput(title="Send data", owner=alice)],
+        ),
+    )
+    commitment = meeting.commitments.get()
+    services.meeting_update(
+        user=alice,
+        meeting=meeting,
+        expected_version=1,
+        data=meeting_input(
+            desk_latam,
+            participants=[ParticipantInput(side="counterpart", person=chile_finance["marcel"])],
+            commitments=[CommitmentInput(id=commitment.pk, title="Send data", status="done")],
+        ),
+    )
+    meeting.refresh_from_db()
+    assert [p.display_name for p in meeting.participants.all()] == ["Mario Marcel Cullell"]
+    commitment.refresh_from_db()
+    assert commitment.status == Commitment.Status.DONE and commitment.completed_on is not None
+    assert meeting.version == 2
+
+
+def test_history_records_who_changed_the_meeting(alice, desk_latam):
+    meeting = services.meeting_create(user=alice, data=meeting_input(desk_latam))
+    services.meeting_update(
+        user=alice, meeting=meeting, expected_version=1, data=meeting_input(desk_latam, summary="x")
+    )
+    assert meeting.history.count() >= 2
+    assert meeting.history.first().summary == "x"
+
+
+def test_commitment_status_done_sets_completion_date(alice, desk_latam):
+    commitment = factories.CommitmentFactory(meeting=None, desk=desk_latam, owner=alice)
+    services.commitment_set_status(user=alice, commitment=commitment, status="done", note="Sent")
+    commitment.refresh_from_db()
+    assert commitment.completed_on == datetime.date.today()
+    assert commitment.completion_note == "Sent"
+    assert selectors.commitment_is_visible_to(user=alice, commitment=commitment)
+
+
+def test_commitment_status_rejects_unknown_values(alice, desk_latam):
+    commitment = factories.CommitmentFactory(meeting=None, desk=desk_latam, owner=alice)
+    with pytest.raises(ValidationError):
+        services.commitment_set_status(user=alice, commitment=commitment, status="finished")
