@@ -21,7 +21,7 @@ from engagements.models import (
 from minerals.models import DataSource, Mineral, MineralStatistic
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         django_get_or_create = ("username",)
@@ -32,7 +32,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     clearance = Classification.INTERNAL
 
 
-class CountryFactory(factory.django.DjangoModelFactory):
+class CountryFactory(factory.django.DjangoModelFactory[Country]):
     class Meta:
         model = Country
         django_get_or_create = ("iso2",)
@@ -45,7 +45,7 @@ class CountryFactory(factory.django.DjangoModelFactory):
     sub_region = "Latin America and the Caribbean"
 
 
-class DeskFactory(factory.django.DjangoModelFactory):
+class DeskFactory(factory.django.DjangoModelFactory[Desk]):
     class Meta:
         model = Desk
         django_get_or_create = ("code",)
@@ -54,7 +54,7 @@ class DeskFactory(factory.django.DjangoModelFactory):
     name = factory.LazyAttribute(lambda o: f"Desk {o.code}")
 
 
-class DeskMembershipFactory(factory.django.DjangoModelFactory):
+class DeskMembershipFactory(factory.django.DjangoModelFactory[DeskMembership]):
     class Meta:
         model = DeskMembership
 
@@ -63,7 +63,7 @@ class DeskMembershipFactory(factory.django.DjangoModelFactory):
     role = DeskMembership.DeskRole.OFFICER
 
 
-class OrganizationFactory(factory.django.DjangoModelFactory):
+class OrganizationFactory(factory.django.DjangoModelFactory[Organization]):
     class Meta:
         model = Organization
 
@@ -73,7 +73,7 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     country = factory.SubFactory(CountryFactory)
 
 
-class PersonFactory(factory.django.DjangoModelFactory):
+class PersonFactory(factory.django.DjangoModelFactory[Person]):
     class Meta:
         model = Person
 
@@ -81,7 +81,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"person-{n}")
 
 
-class PostFactory(factory.django.DjangoModelFactory):
+class PostFactory(factory.django.DjangoModelFactory[Post]):
     class Meta:
         model = Post
 
@@ -90,7 +90,7 @@ class PostFactory(factory.django.DjangoModelFactory):
     organization = factory.SubFactory(OrganizationFactory)
 
 
-class TenureFactory(factory.django.DjangoModelFactory):
+class TenureFactory(factory.django.DjangoModelFactory[Tenure]):
     class Meta:
         model = Tenure
 
@@ -100,7 +100,7 @@ class TenureFactory(factory.django.DjangoModelFactory):
     end_date = None
 
 
-class EventFactory(factory.django.DjangoModelFactory):
+class EventFactory(factory.django.DjangoModelFactory[Event]):
     class Meta:
         model = Event
 
@@ -110,7 +110,7 @@ class EventFactory(factory.django.DjangoModelFactory):
     end_date = datetime.date(2025, 3, 30)
 
 
-class TopicFactory(factory.django.DjangoModelFactory):
+class TopicFactory(factory.django.DjangoModelFactory[Topic]):
     class Meta:
         model = Topic
 
@@ -118,7 +118,7 @@ class TopicFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"topic-{n}")
 
 
-class InstrumentFactory(factory.django.DjangoModelFactory):
+class InstrumentFactory(factory.django.DjangoModelFactory[Instrument]):
     class Meta:
         model = Instrument
 
@@ -127,7 +127,7 @@ class InstrumentFactory(factory.django.DjangoModelFactory):
     kind = Instrument.Kind.TRUST_FUND
 
 
-class MeetingFactory(factory.django.DjangoModelFactory):
+class MeetingFactory(factory.django.DjangoModelFactory[Meeting]):
     class Meta:
         model = Meeting
 
@@ -138,7 +138,7 @@ class MeetingFactory(factory.django.DjangoModelFactory):
     classification = Classification.INTERNAL
 
 
-class ParticipantFactory(factory.django.DjangoModelFactory):
+class ParticipantFactory(factory.django.DjangoModelFactory[Participant]):
     class Meta:
         model = Participant
 
@@ -147,7 +147,7 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
     side = Participant.Side.COUNTERPART
 
 
-class AgendaItemFactory(factory.django.DjangoModelFactory):
+class AgendaItemFactory(factory.django.DjangoModelFactory[AgendaItem]):
     class Meta:
         model = AgendaItem
 
@@ -156,7 +156,7 @@ class AgendaItemFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Agenda item {n}")
 
 
-class CommitmentFactory(factory.django.DjangoModelFactory):
+class CommitmentFactory(factory.django.DjangoModelFactory[Commitment]):
     class Meta:
         model = Commitment
 
@@ -166,7 +166,7 @@ class CommitmentFactory(factory.django.DjangoModelFactory):
     due_date = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=14))
 
 
-class MineralFactory(factory.django.DjangoModelFactory):
+class MineralFactory(factory.django.DjangoModelFactory[Mineral]):
     class Meta:
         model = Mineral
         django_get_or_create = ("slug",)
@@ -175,7 +175,7 @@ class MineralFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"mineral-{n}")
 
 
-class DataSourceFactory(factory.django.DjangoModelFactory):
+class DataSourceFactory(factory.django.DjangoModelFactory[DataSource]):
     class Meta:
         model = DataSource
 
@@ -183,7 +183,7 @@ class DataSourceFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"source-{n}")
 
 
-class MineralStatisticFactory(factory.django.DjangoModelFactory):
+class MineralStatisticFactory(factory.django.DjangoModelFactory[MineralStatistic]):
     class Meta:
         model = MineralStatistic
 
