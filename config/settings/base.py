@@ -132,6 +132,8 @@ STORAGES = {
 }
 
 # The country whose ministry keeps the record (ISO 3166 alpha-2).
+# Only local and test settings allow `seed --demo-users`.
+DEMO_USERS_ALLOWED = False
 HOME_COUNTRY = env.str("HOME_COUNTRY", default="KR")
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 
