@@ -51,3 +51,15 @@ test: lint check
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .mypy_cache .ruff_cache
+
+# Benchmarks: a database per size, generated once and reused (see bench/).
+BENCH_MEETINGS ?= 100000
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/engagements_bench_$(BENCH_MEETINGS)
+
+.PHONY: bench
+bench: install
+	$(BIN)/python -m bench.createdb "$(BENCH_DATABASE_URL)"
+	DJANGO_SETTINGS_MODULE=config.settings.bench DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --no-input -v0
+	DJANGO_SETTINGS_MODULE=config.settings.bench DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py seed -v0
+	DJANGO_SETTINGS_MODULE=config.settings.bench DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py generate_demo_data --meetings $(BENCH_MEETINGS)
+	DJANGO_SETTINGS_MODULE=config.settings.bench DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.run --size $(BENCH_MEETINGS)

@@ -101,6 +101,8 @@ class Meeting(models.Model):
         indexes = [
             models.Index(fields=["desk", "classification"], name="meeting_desk_class_idx"),
             models.Index(fields=["updated_at"], name="meeting_updated_idx"),
+            # Lists are newest first; with this index a page is read in order, not sorted.
+            models.Index(fields=["-start", "-id"], name="meeting_start_desc_idx"),
         ]
         constraints = [
             models.CheckConstraint(
