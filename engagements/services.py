@@ -33,6 +33,7 @@ from .models import (
     Topic,
 )
 from .selectors import tenure_valid_on
+from .signals import commitment_changed, meeting_deleted, meeting_saved
 
 
 class PermissionDenied(Exception):
@@ -250,9 +251,12 @@ def _write_agenda(meeting: Meeting, items: Sequence[AgendaItemInput]) -> None:
     AgendaItem.objects.bulk_create(rows)
 
 
-def _write_commitments(meeting: Meeting, items: Sequence[CommitmentInput]) -> None:
+def _write_commitments(
+    meeting: Meeting, items: Sequence[CommitmentInput], *, user: Any = None
+) -> None:
     errors: dict[str, list[str]] = {}
     existing = {c.pk: c for c in meeting.commitments.all()} if meeting.pk else {}
+    previous = {pk: (c.owner_id, c.due_date, c.status) for pk, c in existing.items()}
     rows = []
     for index, item in enumerate(items):
         path = f"commitments[{index}]"
@@ -289,7 +293,26 @@ def _write_commitments(meeting: Meeting, items: Sequence[CommitmentInput]) -> No
     if errors:
         raise ValidationError(errors)
     for commitment in rows:
+        created = commitment.pk is None
         commitment.save()
+        _send_commitment_changed(
+            commitment, user=user, previous=None if created else previous[commitment.pk]
+        )
+
+
+def _send_commitment_changed(
+    commitment: Commitment, *, user: Any, previous: tuple[Any, Any, Any] | None
+) -> None:
+    owner_id, due_date, status = previous if previous is not None else (None, None, None)
+    commitment_changed.send(
+        sender=Commitment,
+        commitment=commitment,
+        created=previous is None,
+        user=user,
+        previous_owner_id=owner_id,
+        previous_due_date=due_date,
+        previous_status=status,
+    )
 
 
 def _apply_status(commitment: Commitment, status: str, note: str = "") -> None:
@@ -333,7 +356,8 @@ def meeting_create(*, user: Any, data: MeetingInput) -> Meeting:
     _write_participants(meeting, data.participants)
     _write_agenda(meeting, data.agenda_items)
     _set_tags(meeting, data)
-    _write_commitments(meeting, data.commitments)
+    _write_commitments(meeting, data.commitments, user=user)
+    meeting_saved.send(sender=Meeting, meeting=meeting, created=True, user=user)
     return meeting
 
 
@@ -362,8 +386,35 @@ def meeting_update(
     _write_participants(meeting, data.participants)
     _write_agenda(meeting, data.agenda_items)
     _set_tags(meeting, data)
-    _write_commitments(meeting, data.commitments)
+    _write_commitments(meeting, data.commitments, user=user)
+    meeting_saved.send(sender=Meeting, meeting=meeting, created=False, user=user)
     return meeting
+
+
+@transaction.atomic
+def meeting_delete(*, user: Any, meeting: Meeting, expected_version: int | None = None) -> None:
+    """Delete a meeting with its participants, agenda, commitments and attachments.
+
+    Receivers of meeting_deleted get a snapshot taken before the rows are gone, so they
+    can still decide who may hear of it (the access policy needs desk and classification).
+    """
+    _check_may_write(user, desk=meeting.desk, classification=meeting.classification)
+    locked = Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
+    if locked is None:
+        return
+    if expected_version is not None and locked.version != expected_version:
+        raise VersionConflict(current_version=locked.version)
+    snapshot = {
+        "id": locked.pk,
+        "title": locked.title,
+        "desk_id": locked.desk_id,
+        "classification": locked.classification,
+        "participant_person_ids": list(
+            locked.participants.exclude(person=None).values_list("person_id", flat=True)
+        ),
+    }
+    locked.delete()
+    meeting_deleted.send(sender=Meeting, meeting_id=snapshot["id"], snapshot=snapshot, user=user)
 
 
 @transaction.atomic
@@ -376,7 +427,7 @@ def commitment_create(
     if not policy.can_write_for_desk(user, desk_id=desk.pk):
         raise PermissionDenied(f"{user} does not belong to the desk {desk}.")
     if meeting is not None:
-        _write_commitments(meeting, [data])
+        _write_commitments(meeting, [data], user=user)
         return meeting.commitments.order_by("-id").first()  # type: ignore[return-value]
     commitment = Commitment(
         title=data.title,
@@ -390,6 +441,7 @@ def commitment_create(
     _apply_status(commitment, data.status)
     commitment.full_clean()
     commitment.save()
+    _send_commitment_changed(commitment, user=user, previous=None)
     return commitment
 
 
@@ -404,9 +456,47 @@ def commitment_set_status(
         or commitment.owner_id == getattr(user, "pk", None)
     ):
         raise PermissionDenied(f"{user} may not change this commitment.")
+    previous = (commitment.owner_id, commitment.due_date, commitment.status)
     _apply_status(commitment, status, note)
     commitment.full_clean()
     commitment.save()
+    _send_commitment_changed(commitment, user=user, previous=previous)
+    return commitment
+
+
+COMMITMENT_UPDATABLE_FIELDS = {"title", "description", "owner", "due_date", "owed_by"}
+
+
+@transaction.atomic
+def commitment_update(*, user: Any, commitment: Commitment, **changes: Any) -> Commitment:
+    """Reassign a commitment, move its due date or reword it (status: commitment_set_status)."""
+    unknown = set(changes) - COMMITMENT_UPDATABLE_FIELDS
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed here." for name in unknown})
+    if not (
+        policy.can_write_for_desk(user, desk_id=commitment.desk_id)
+        or commitment.owner_id == getattr(user, "pk", None)
+    ):
+        raise PermissionDenied(f"{user} may not change this commitment.")
+    previous = (commitment.owner_id, commitment.due_date, commitment.status)
+    for name, value in changes.items():
+        setattr(commitment, name, value)
+    commitment.full_clean()
+    meeting = commitment.meeting
+    owner = commitment.owner
+    if (
+        meeting is not None
+        and owner is not None
+        and not policy.can_read(
+            owner,
+            classification=meeting.classification,
+            desk_id=meeting.desk_id,
+            took_part=meeting.participants.filter(person__user=owner).exists(),
+        )
+    ):
+        raise ValidationError({"owner": f"{owner} may not see this meeting, so cannot own it."})
+    commitment.save()
+    _send_commitment_changed(commitment, user=user, previous=previous)
     return commitment
 
 

@@ -251,3 +251,21 @@ def test_commitment_status_rejects_unknown_values(alice, desk_latam):
     commitment = factories.CommitmentFactory(meeting=None, desk=desk_latam, owner=alice)
     with pytest.raises(ValidationError):
         services.commitment_set_status(user=alice, commitment=commitment, status="finished")
+
+
+def test_delete_removes_the_record_and_checks_the_desk(alice, bob, desk_latam):
+    meeting = services.meeting_create(
+        user=alice,
+        data=meeting_input(
+            desk_latam,
+            participants=[ParticipantInput(side="home", raw_name="Kim Yoon-sang")],
+            commitments=[CommitmentInput(title="Send data", owner=alice)],
+        ),
+    )
+    with pytest.raises(services.PermissionDenied):
+        services.meeting_delete(user=bob, meeting=meeting)
+    with pytest.raises(services.VersionConflict):
+        services.meeting_delete(user=alice, meeting=meeting, expected_version=7)
+    services.meeting_delete(user=alice, meeting=meeting, expected_version=1)
+    assert not Meeting.objects.exists()
+    assert not Participant.objects.exists() and not Commitment.objects.exists()
