@@ -75,7 +75,15 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
 ROLE_VIEW_APPS: dict[str, tuple[str, ...]] = {Role.ANALYST: ("engagements", "minerals")}
 ROLE_ALL_APPS: dict[str, tuple[str, ...]] = {
     # auth for groups; django_celery_beat for the reminder schedules administrators manage.
-    Role.ADMINISTRATOR: ("accounts", "engagements", "minerals", "auth", "django_celery_beat"),
+    Role.ADMINISTRATOR: (
+        "accounts",
+        "engagements",
+        "minerals",
+        "notifications",
+        "webhooks",
+        "auth",
+        "django_celery_beat",
+    ),
 }
 
 
