@@ -1,0 +1,69 @@
+"""Connections to other apps' signals: the outbox is written inside the transaction of the
+meeting or commitment (engagements.signals), and published to Celery after it commits."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from celery.signals import worker_ready, worker_shutdown
+from django.db import transaction
+from django.dispatch import receiver
+
+from engagements.signals import commitment_changed, meeting_saved
+
+from . import services, tasks
+from .heartbeat import WorkerHeartbeat
+
+
+def _publish_after_commit(ids: list[int]) -> None:
+    if ids:
+        transaction.on_commit(partial(tasks.notifications_publish, ids), robust=True)
+
+
+@receiver(meeting_saved, dispatch_uid="notifications.meeting_saved")
+def meeting_saved_notify(sender: Any, *, meeting: Any, created: bool, user: Any, **_: Any) -> None:
+    _publish_after_commit(
+        services.notifications_for_meeting(meeting=meeting, created=created, actor=user)
+    )
+
+
+@receiver(commitment_changed, dispatch_uid="notifications.commitment_changed")
+def commitment_changed_notify(
+    sender: Any,
+    *,
+    commitment: Any,
+    created: bool,
+    user: Any,
+    previous_owner_id: int | None,
+    previous_due_date: Any,
+    previous_status: str | None,
+    **_: Any,
+) -> None:
+    _publish_after_commit(
+        services.commitment_changed_handle(
+            commitment=commitment,
+            created=created,
+            actor=user,
+            previous_owner_id=previous_owner_id,
+            previous_due_date=previous_due_date,
+            previous_status=previous_status,
+        )
+    )
+
+
+_heartbeats: list[WorkerHeartbeat] = []
+
+
+@worker_ready.connect(dispatch_uid="notifications.worker_ready")
+def worker_heartbeat_start(sender: Any = None, **_: Any) -> None:
+    hostname = getattr(sender, "hostname", None) or "worker"
+    heartbeat = WorkerHeartbeat(hostname)
+    heartbeat.start()
+    _heartbeats.append(heartbeat)
+
+
+@worker_shutdown.connect(dispatch_uid="notifications.worker_shutdown")
+def worker_heartbeat_stop(**_: Any) -> None:
+    while _heartbeats:
+        _heartbeats.pop().stop()
