@@ -39,11 +39,13 @@ class CountryFactory(factory.django.DjangoModelFactory[Country]):
 
     iso2 = factory.Sequence(lambda n: f"{chr(65 + n // 26 % 26)}{chr(65 + n % 26)}")
     iso3 = factory.LazyAttribute(lambda o: f"{o.iso2}X")
+
     @factory.lazy_attribute_sequence
     def numeric_code(self, n):
         # Seeded countries hold real ISO numeric codes: take the next free one.
         used = set(Country.objects.values_list("numeric_code", flat=True))
         return next(code for i in range(1000) if (code := f"{(n + i) % 1000:03d}") not in used)
+
     name = factory.LazyAttribute(lambda o: f"Country {o.iso2}")
     region = "Americas"
     sub_region = "Latin America and the Caribbean"
