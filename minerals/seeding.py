@@ -1,27 +1,24 @@
-"""Loads minerals, data sources and the USGS world tables from seeds/ (`manage.py seed`).
+"""Loads minerals, criticality lists, data sources and the USGS statistics from seeds/
+(`manage.py seed`).
 
-The USGS loader here is a plain one for the seed extract: it reads the world tables of a
-Mineral Commodity Summaries data release and reports every row it cannot map rather than
-dropping it. Loading the same file again changes nothing.
+The statistics go through the USGS importer (minerals.services.usgs_mcs_import), the same
+path as `manage.py import_usgs_mcs` and the Celery task, so there is one tested way in.
+Loading the same files again changes nothing.
 """
 
 from __future__ import annotations
 
-import csv
-import re
-import unicodedata
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import yaml
-from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from .models import DataSource, Mineral, MineralStatistic
+from .models import CriticalityList, CriticalityListMember, DataSource, Mineral, MineralStatistic
+from .services import usgs_mcs_import
+from .usgs import UsgsFileError
 
 
 class SeedDataError(ValueError):
@@ -111,26 +108,110 @@ def upsert(
     return instance
 
 
-# --- minerals and data sources ----------------------------------------------------------
+# --- minerals, criticality lists and data sources -------------------------------------------
 
 
-@transaction.atomic
-def minerals_load(*, path: Path, report: SeedReport) -> None:
-    """Minerals and data sources from minerals.yaml, then each source's statistics file."""
-    data = read_yaml(path)
-    for item in data.get("minerals", []):
-        upsert(
-            Mineral,
+def _related(model: type[models.Model], field_name: str) -> Any:
+    # The other app's model through the relation: minerals imports nothing from engagements.
+    return model._meta.get_field(field_name).related_model
+
+
+def _topics(slugs: list[str], what: str) -> list[Any]:
+    topic_model = _related(Mineral, "topics")
+    topics = list(topic_model._default_manager.filter(slug__in=slugs))
+    missing = sorted(set(slugs) - {topic.slug for topic in topics})
+    if missing:
+        raise SeedDataError(f"{what}: no topic with slug {', '.join(missing)}.")
+    return topics
+
+
+def _minerals_load(items: list[dict[str, Any]], report: SeedReport) -> None:
+    for item in items:
+        values = {
+            "name": item["name"],
+            "symbol": item.get("symbol", ""),
+            "category": item.get("category", ""),
+            "usgs_commodity": item.get("usgs_commodity", ""),
+            "hs_codes": [str(code) for code in item.get("hs_codes", [])],
+            "description": item.get("description", ""),
+        }
+        # Without a unit in the file, the importer chooses one; the seed leaves it alone.
+        if item.get("unit"):
+            values["unit"] = item["unit"]
+        mineral = upsert(Mineral, lookup={"slug": item["slug"]}, values=values, report=report)
+        topics = _topics(item.get("topics", []), f"mineral {item['slug']}")
+        if {topic.pk for topic in topics} != set(mineral.topics.values_list("pk", flat=True)):
+            mineral.topics.set(topics)
+
+
+def _criticality_lists_load(items: list[dict[str, Any]], report: SeedReport) -> None:
+    country_model = _related(CriticalityList, "country")
+    for item in items:
+        what = f"criticality list {item['slug']}"
+        country = None
+        if item.get("country"):
+            country = country_model._default_manager.filter(iso2=item["country"]).first()
+            if country is None:
+                raise SeedDataError(f"{what}: no country with iso2 {item['country']!r}.")
+        critical_list = upsert(
+            CriticalityList,
             lookup={"slug": item["slug"]},
             values={
                 "name": item["name"],
-                "symbol": item.get("symbol", ""),
-                "usgs_commodity": item.get("usgs_commodity", ""),
-                "hs_codes": item.get("hs_codes", []),
+                "issuer": item["issuer"],
+                "country": country,
+                "year": item["year"],
+                "published_on": item.get("published_on"),
+                "source": item.get("source", ""),
+                "source_url": item.get("source_url", ""),
+                "verification": item.get("verification", ""),
                 "description": item.get("description", ""),
             },
             report=report,
         )
+        wanted = {member["mineral"]: member for member in item.get("members", [])}
+        minerals = {m.slug: m for m in Mineral.objects.filter(slug__in=wanted)}
+        missing = sorted(set(wanted) - set(minerals))
+        if missing:
+            raise SeedDataError(f"{what}: no mineral with slug {', '.join(missing)}.")
+        for slug, member in wanted.items():
+            upsert(
+                CriticalityListMember,
+                lookup={"criticality_list": critical_list, "mineral": minerals[slug]},
+                values={"tier": member.get("tier", ""), "note": member.get("note", "")},
+                report=report,
+            )
+        stale = critical_list.memberships.exclude(mineral__slug__in=list(wanted))
+        if stale.exists():
+            stale.delete()
+
+
+def _statistics_load(path: Path, source: DataSource, report: SeedReport) -> StatisticsLoad:
+    try:
+        result = usgs_mcs_import(path=path, source=source)
+    except OSError as error:
+        raise SeedDataError(f"{path} cannot be read: {error}") from error
+    except UsgsFileError as error:
+        raise SeedDataError(f"{path.name}: {error}") from error
+    report.count(MineralStatistic, "created", result.created)
+    report.count(MineralStatistic, "updated", result.updated)
+    report.count(MineralStatistic, "unchanged", result.unchanged)
+    load = StatisticsLoad(file=path.name, rows_read=result.rows_read, rows_loaded=result.imported)
+    load.unmapped.extend(f"{path.name} {error}" for error in result.errors)
+    load.unmapped.extend(
+        f"{path.name}: {count} row(s) of section {section!r} skipped (not a world table)"
+        for section, count in sorted(result.skipped_sections.items())
+    )
+    report.statistics.append(load)
+    return load
+
+
+@transaction.atomic
+def minerals_load(*, path: Path, report: SeedReport) -> None:
+    """Minerals, data sources and criticality lists from minerals.yaml, then each source's
+    USGS file through the importer."""
+    data = read_yaml(path)
+    _minerals_load(data.get("minerals", []), report)
     for item in data.get("data_sources", []):
         source = upsert(
             DataSource,
@@ -151,287 +232,5 @@ def minerals_load(*, path: Path, report: SeedReport) -> None:
             report=report,
         )
         if item.get("usgs_file"):
-            usgs_statistics_load(path=path.parent / item["usgs_file"], source=source, report=report)
-
-
-# --- USGS Mineral Commodity Summaries -----------------------------------------------------
-
-# USGS country names that are not ISO 3166 names. Short forms such as "Bolivia" for
-# "Bolivia, Plurinational State of" are also matched by rule; listing them too keeps the
-# common ones independent of the wording of the ISO list.
-USGS_COUNTRY_ALIASES = {
-    "Bahamas, The": "BS",
-    "Bolivia": "BO",
-    "Brunei": "BN",
-    "Burma": "MM",
-    "Cape Verde": "CV",
-    "Congo (Brazzaville)": "CG",
-    "Congo (Kinshasa)": "CD",
-    "Czech Republic": "CZ",
-    "Gambia, The": "GM",
-    "Iran": "IR",
-    "Korea, North": "KP",
-    "Korea, Republic of": "KR",
-    "Laos": "LA",
-    "Macau": "MO",
-    "Macedonia": "MK",
-    "Moldova": "MD",
-    "North Korea": "KP",
-    "Russia": "RU",
-    "South Korea": "KR",
-    "Swaziland": "SZ",
-    "Syria": "SY",
-    "Taiwan": "TW",
-    "Tanzania": "TZ",
-    "Turkey": "TR",
-    "United Kingdom": "GB",
-    "United States": "US",
-    "Venezuela": "VE",
-    "Vietnam": "VN",
-}
-AGGREGATE_AREAS = {
-    "world total": MineralStatistic.Area.WORLD,
-    "other countries": MineralStatistic.Area.OTHER,
-}
-_NUMBER = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
-_UNITS_NOTE = re.compile(r"^\(Data in [^,()]+?(?:, (?P<basis>.+?))?,? unless otherwise specified\)")
-_SECTION_BASIS = re.compile(r"\((?P<basis>[^()]*\bcontent)\)")
-
-
-def _name_key(name: str) -> str:
-    """Compare names without accents, curly apostrophes, case or doubled spaces."""
-    text = unicodedata.normalize("NFKD", name.replace("\u2019", "'"))
-    text = "".join(char for char in text if not unicodedata.combining(char))
-    return " ".join(text.casefold().split())
-
-
-def _short_name(iso_name: str) -> str:
-    """'Bolivia, Plurinational State of' -> 'Bolivia'; 'Falkland Islands (Malvinas)' ->
-    'Falkland Islands': the form USGS (and most people) use."""
-    return re.sub(r"\s*\([^)]*\)", "", iso_name.split(",")[0]).strip()
-
-
-def _country_index(country_model: type[models.Model]) -> dict[str, Any]:
-    countries: list[Any] = list(country_model._default_manager.all())
-    by_iso2 = {country.iso2: country for country in countries}
-    index: dict[str, Any] = {}
-    short_names = Counter(_name_key(_short_name(country.name)) for country in countries)
-    for country in countries:
-        short = _name_key(_short_name(country.name))
-        # "Congo" or "Korea" alone would be ambiguous: only unique short names are used.
-        if short_names[short] == 1:
-            index[short] = country
-    for country in countries:
-        index[_name_key(country.name)] = country
-    for name, iso2 in USGS_COUNTRY_ALIASES.items():
-        if iso2 in by_iso2:
-            index[_name_key(name)] = by_iso2[iso2]
-    return index
-
-
-@dataclass(frozen=True)
-class ParsedValue:
-    value: Decimal | None
-    qualifier: str = MineralStatistic.Qualifier.EXACT
-    is_withheld: bool = False
-
-
-_MARKERS = {
-    "W": ParsedValue(None, MineralStatistic.Qualifier.WITHHELD, is_withheld=True),
-    "NA": ParsedValue(None, MineralStatistic.Qualifier.NOT_AVAILABLE),
-    "Small": ParsedValue(None, MineralStatistic.Qualifier.SMALL),
-    "Very small": ParsedValue(None, MineralStatistic.Qualifier.SMALL),
-    # Graphite reserves of some countries are counted in the world total only.
-    "s": ParsedValue(None, MineralStatistic.Qualifier.INCLUDED_ELSEWHERE),
-    "\u2014": ParsedValue(Decimal(0)),  # USGS prints zero as an em dash
-}
-
-
-def parse_usgs_value(raw: str) -> ParsedValue:
-    text = raw.strip()
-    if text in _MARKERS:
-        return _MARKERS[text]
-    qualifier = MineralStatistic.Qualifier.EXACT
-    if text[:1] in {">", "<"}:
-        qualifier = (
-            MineralStatistic.Qualifier.LOWER_BOUND
-            if text[0] == ">"
-            else MineralStatistic.Qualifier.UPPER_BOUND
-        )
-        text = text[1:].strip()
-    if not _NUMBER.match(text):
-        raise ValueError(f"value {raw!r} is not a number or a known marker")
-    return ParsedValue(Decimal(text.replace(",", "")), qualifier)
-
-
-def usgs_measure(statistics: str, detail: str) -> str:
-    head = detail.split(":")[0].strip().casefold()
-    if head.startswith("mine production"):
-        return MineralStatistic.Measure.MINE_PRODUCTION
-    if head.startswith("refinery production"):
-        return MineralStatistic.Measure.REFINERY_PRODUCTION
-    if statistics.strip().casefold() == "reserves" or head.endswith("reserves"):
-        return MineralStatistic.Measure.RESERVES
-    if "capacity" in head or statistics.strip().casefold() == "capacity":
-        return MineralStatistic.Measure.CAPACITY
-    return MineralStatistic.Measure.OTHER
-
-
-def usgs_basis(section: str, other_notes: str) -> str:
-    """The content basis. The section's own wording wins: manganese's world table is in
-    manganese content while the chapter's general note says gross weight."""
-    if match := _SECTION_BASIS.search(section):
-        return match["basis"]
-    if match := _UNITS_NOTE.match(other_notes.strip()):
-        return match["basis"] or ""
-    return ""
-
-
-def _is_estimate(notes: str) -> bool:
-    return any(part.strip().startswith("Estimated") for part in notes.split(" -- "))
-
-
-_COMPARED_FIELDS = (
-    "value",
-    "qualifier",
-    "unit",
-    "basis",
-    "raw_value",
-    "is_estimate",
-    "is_withheld",
-    "notes",
-)
-
-
-def _statistic_key(statistic: MineralStatistic) -> tuple[Any, ...]:
-    return (
-        statistic.mineral_id,
-        statistic.area,
-        statistic.country_id,
-        statistic.measure,
-        statistic.detail,
-        statistic.year,
-    )
-
-
-def _read_usgs_rows(path: Path) -> Iterable[tuple[int, dict[str, str]]]:
-    try:
-        # newline="" keeps the CRLF inside quoted cells, as the csv module requires.
-        with path.open(encoding="cp1252", newline="") as handle:
-            reader = csv.DictReader(handle)
-            for row in reader:
-                yield reader.line_num, {k.strip(): (v or "") for k, v in row.items() if k}
-    except OSError as error:
-        raise SeedDataError(f"{path} cannot be read: {error}") from error
-
-
-@transaction.atomic
-def usgs_statistics_load(*, path: Path, source: DataSource, report: SeedReport) -> StatisticsLoad:
-    """Load the world tables of a USGS MCS data release CSV for the minerals in the database.
-
-    A row is loaded, or listed in the result's `unmapped` with its line and the reason.
-    """
-    result = StatisticsLoad(file=path.name)
-    country_model = MineralStatistic._meta.get_field("country").related_model
-    countries = _country_index(country_model)  # type: ignore[arg-type]
-    minerals = {
-        _name_key(mineral.usgs_commodity): mineral
-        for mineral in Mineral.objects.exclude(usgs_commodity="")
-    }
-    existing = {
-        _statistic_key(statistic): statistic
-        for statistic in MineralStatistic.objects.filter(source=source)
-    }
-    seen: dict[tuple[Any, ...], int] = {}
-    to_create: list[MineralStatistic] = []
-    to_update: list[MineralStatistic] = []
-    for line, row in _read_usgs_rows(path):
-        result.rows_read += 1
-
-        def skip(reason: str, line: int = line, row: dict[str, str] = row) -> None:
-            result.unmapped.append(
-                f"{path.name} line {line}: {row.get('Commodity', '').strip()} / "
-                f"{row.get('Country', '').strip()} / {row.get('Statistics_detail', '').strip()}"
-                f" {row.get('Year', '').strip()}: {reason}"
-            )
-
-        section = row.get("Section", "").strip()
-        if not section.startswith("World"):
-            skip(f"section {section!r} is not a world table (left to the full importer)")
-            continue
-        mineral = minerals.get(_name_key(row.get("Commodity", "")))
-        if mineral is None:
-            skip("no mineral has this USGS commodity name")
-            continue
-        place = row.get("Country", "").strip()
-        area = AGGREGATE_AREAS.get(place.casefold(), MineralStatistic.Area.COUNTRY)
-        country = None
-        if area == MineralStatistic.Area.COUNTRY:
-            country = countries.get(_name_key(place))
-            if country is None:
-                skip(f"country {place!r} matches no ISO 3166 country")
-                continue
-        try:
-            year = int(row.get("Year", "").strip())
-        except ValueError:
-            skip(f"year {row.get('Year')!r} is not a year")
-            continue
-        raw_value = row.get("Value", "").strip()
-        try:
-            parsed = parse_usgs_value(raw_value)
-        except ValueError as error:
-            skip(str(error))
-            continue
-        notes = row.get("Notes", "").strip()
-        statistic = MineralStatistic(
-            mineral=mineral,
-            area=area,
-            country=country,
-            measure=usgs_measure(row.get("Statistics", ""), row.get("Statistics_detail", "")),
-            detail=row.get("Statistics_detail", "").strip(),
-            year=year,
-            value=parsed.value,
-            qualifier=parsed.qualifier,
-            unit=row.get("Unit", "").strip(),
-            basis=usgs_basis(section, row.get("Other notes", "")),
-            raw_value=raw_value,
-            is_estimate=_is_estimate(notes),
-            is_withheld=parsed.is_withheld,
-            notes=notes,
-            source=source,
-        )
-        key = _statistic_key(statistic)
-        if key in seen:
-            skip(f"repeats the statistic of line {seen[key]}")
-            continue
-        try:
-            # Foreign keys and constraints are checked by the database in the bulk write.
-            statistic.full_clean(
-                exclude=["mineral", "country", "source"],
-                validate_unique=False,
-                validate_constraints=False,
-            )
-        except ValidationError as error:
-            skip("; ".join(error.messages))
-            continue
-        seen[key] = line
-        result.rows_loaded += 1
-        current = existing.get(key)
-        if current is None:
-            to_create.append(statistic)
-            continue
-        changed = [
-            name for name in _COMPARED_FIELDS if getattr(current, name) != getattr(statistic, name)
-        ]
-        if changed:
-            for name in _COMPARED_FIELDS:
-                setattr(current, name, getattr(statistic, name))
-            to_update.append(current)
-        else:
-            report.count(MineralStatistic, "unchanged")
-    MineralStatistic.objects.bulk_create(to_create, batch_size=500)
-    MineralStatistic.objects.bulk_update(to_update, _COMPARED_FIELDS, batch_size=500)
-    report.count(MineralStatistic, "created", len(to_create))
-    report.count(MineralStatistic, "updated", len(to_update))
-    report.statistics.append(result)
-    return result
+            _statistics_load(path.parent / item["usgs_file"], source, report)
+    _criticality_lists_load(data.get("criticality_lists", []), report)

@@ -30,8 +30,9 @@ from engagements.models import (
 )
 from engagements.seeding import SEEDS_DIR
 from engagements.selectors import meetings_visible_to, post_holders_on
-from minerals.models import DataSource, MineralStatistic
-from minerals.seeding import SeedReport, StatisticsLoad, usgs_statistics_load
+from minerals.models import CriticalityList, DataSource, Mineral, MineralStatistic
+from minerals.seeding import SeedReport, StatisticsLoad
+from minerals.services import usgs_mcs_import
 
 DEMO_PASSWORD = "demo-password-for-tests"
 USGS_FILE = SEEDS_DIR / "usgs_mcs2026_extract.csv"
@@ -361,8 +362,11 @@ def test_usgs_markers_are_read(seeded):
 
 
 def test_units_and_content_bases_follow_the_commodity(seeded):
-    copper = statistic("copper", "CL", MineralStatistic.Measure.MINE_PRODUCTION, 2025)
-    assert (copper.unit, copper.basis) == ("thousand metric tons", "copper content")
+    copper = statistic("copper", "CL", MineralStatistic.Measure.MINE_PRODUCTION, 2024)
+    # Stored in the mineral's one unit; the published figure and unit are kept.
+    assert (copper.value, copper.unit) == (5_510_000, "metric tons")
+    assert (copper.original_value, copper.original_unit) == (5_510, "thousand metric tons")
+    assert copper.basis == "copper content"
     assert MineralStatistic.objects.filter(
         mineral__slug="copper", measure=MineralStatistic.Measure.REFINERY_PRODUCTION
     ).exists()
@@ -384,15 +388,14 @@ def test_usgs_country_names_are_matched_to_iso_countries(seeded):
 def test_every_usgs_row_is_loaded_or_reported(seeded):
     source = DataSource.objects.get(slug="usgs-mcs-2026")
 
-    result = usgs_statistics_load(path=USGS_FILE, source=source, report=SeedReport())
+    result = usgs_mcs_import(path=USGS_FILE, source=source)
 
     assert result.rows_read == len(usgs_rows()) == 396
-    assert result.rows_loaded + len(result.unmapped) == result.rows_read
-    assert result.unmapped == []
-    assert MineralStatistic.objects.filter(source=source).count() == result.rows_loaded
+    assert (result.unchanged, result.skipped, result.failed) == (396, 0, 0)
+    assert MineralStatistic.objects.filter(source=source).count() == 396
 
 
-def test_rows_it_cannot_map_are_reported_with_their_line(seeded, tmp_path):
+def test_rows_it_cannot_read_are_reported_with_their_line_and_column(seeded, tmp_path):
     header = (
         "MCS chapter,Section,Commodity,Country,Statistics,Statistics_detail,Unit,Year,"
         "Value,Notes,Is critical mineral 2025,Other notes"
@@ -406,7 +409,7 @@ def test_rows_it_cannot_map_are_reported_with_their_line(seeded, tmp_path):
         "LITHIUM,World Mine Production and Reserves,Lithium,Chile,Production,"
         "Mine production,metric tons,2025,330 - 390,,Yes,",
         "GOLD,World Mine Production and Reserves,Gold,Peru,Production,Mine production,"
-        "metric tons,2025,100,,Yes,",
+        "metric tons,2025,100,,No,",
         "LITHIUM,Salient Statistics\u2014United States,Lithium,United States,Imports,"
         "Imports for consumption,metric tons,2025,3000,,Yes,",
         "LITHIUM,World Mine Production and Reserves,Lithium,Korea,Production,"
@@ -419,22 +422,43 @@ def test_rows_it_cannot_map_are_reported_with_their_line(seeded, tmp_path):
     path.write_bytes("\r\n".join(lines).encode("cp1252") + b"\r\n")
     source = DataSource.objects.create(name="Test release", slug="test-release")
 
-    result = usgs_statistics_load(path=path, source=source, report=SeedReport())
+    result = usgs_mcs_import(path=path, source=source)
 
-    assert result.rows_read == 7
-    assert result.rows_loaded == 1
-    assert len(result.unmapped) == 6
-    assert all(re.match(r"odd\.csv line \d+: ", message) for message in result.unmapped)
-    reasons = "\n".join(result.unmapped)
-    assert "line 2:" in reasons and "'Kosovo'" in reasons
-    assert "'Large'" in reasons and "'330 - 390'" in reasons
-    assert "no mineral" in reasons and "not a world table" in reasons and "'Korea'" in reasons
-    bolivia = MineralStatistic.objects.get(source=source)
-    assert (bolivia.country.iso2, bolivia.value, bolivia.qualifier) == (
-        "BO",
-        1000,
-        MineralStatistic.Qualifier.UPPER_BOUND,
-    )
+    assert (result.rows_read, result.created, result.skipped, result.failed) == (7, 4, 1, 2)
+    assert [(error.line, error.column, error.value) for error in result.errors] == [
+        (2, "Country", "Kosovo"),
+        (7, "Country", "Korea"),
+    ]
+    assert result.minerals_created == ["Gold"]
+    assert Mineral.objects.get(name="Gold").statistics.get().country.iso2 == "PE"
+    chile = MineralStatistic.objects.filter(source=source, country__iso2="CL")
+    assert set(chile.values_list("qualifier", flat=True)) == {"qualitative", "range"}
+    bolivia = MineralStatistic.objects.get(source=source, country__iso2="BO")
+    assert (bolivia.value, bolivia.qualifier) == (1000, MineralStatistic.Qualifier.UPPER_BOUND)
+
+
+def test_minerals_have_their_topics_units_and_hs_codes(seeded):
+    lithium = Mineral.objects.get(slug="lithium")
+
+    assert list(lithium.topics.values_list("slug", flat=True)) == ["lithium-supply"]
+    assert (lithium.unit, lithium.category) == ("metric tons", "battery")
+    assert "2836.91" in lithium.hs_codes
+    assert Mineral.objects.get(slug="platinum-group-metals").unit == "kilograms"
+
+
+def test_the_home_countrys_criticality_list_is_seeded_with_its_source(seeded):
+    korea = CriticalityList.objects.get(country__iso2="KR")
+
+    assert (korea.year, korea.published_on) == (2023, datetime.date(2023, 2, 27))
+    assert "Ministry of Trade, Industry and Energy" in korea.issuer
+    assert korea.source_url.startswith("https://english.motie.go.kr/")
+    assert "Unverified" in korea.verification
+    tiers = dict(korea.memberships.values_list("mineral__slug", "tier"))
+    assert tiers["lithium"] == tiers["rare-earths"] == "strategic"
+    assert tiers["copper"] == "critical"
+    assert len(tiers) == 9
+    us = CriticalityList.objects.get(slug="us-critical-minerals-2025")
+    assert us.members.count() == 9
 
 
 # --- demo users ----------------------------------------------------------------------------

@@ -1,0 +1,115 @@
+from functools import partial
+
+from django.contrib import admin, messages
+from django.db import models, transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from .models import CriticalityList, CriticalityListMember, DataSource, Mineral, MineralStatistic
+from .tasks import usgs_mcs_import_task
+
+
+@admin.register(Mineral)
+class MineralAdmin(admin.ModelAdmin):
+    list_display = ["name", "symbol", "category", "unit", "usgs_commodity", "slug"]
+    list_filter = ["category"]
+    search_fields = ["name", "symbol", "slug", "usgs_commodity"]
+    filter_horizontal = ["topics"]
+    prepopulated_fields = {"slug": ["name"]}
+    ordering = ["name"]
+
+
+@admin.register(DataSource)
+class DataSourceAdmin(admin.ModelAdmin):
+    # Typed addresses without a scheme are https (Django 6 default; silences its warning).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = ["name", "edition", "publisher", "released_on", "retrieved_on", "licence"]
+    list_filter = ["publisher"]
+    search_fields = ["name", "edition", "publisher", "doi", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    date_hierarchy = "released_on"
+    ordering = ["name", "edition"]
+    actions = ["import_stored_file"]
+
+    @admin.action(description="Import the stored USGS MCS file (in the background)")
+    def import_stored_file(self, request: HttpRequest, queryset: QuerySet[DataSource]) -> None:
+        queued = 0
+        for source in queryset:
+            if not source.file:
+                self.message_user(request, f"{source} has no stored file.", level=messages.WARNING)
+                continue
+            # After commit: the worker must find the row (and its file) the admin just saved.
+            transaction.on_commit(partial(usgs_mcs_import_task.delay, source_id=source.pk))
+            queued += 1
+        if queued:
+            self.message_user(
+                request,
+                f"Import of {queued} file(s) queued; `manage.py import_usgs_mcs` prints the "
+                "full report.",
+            )
+
+
+@admin.register(MineralStatistic)
+class MineralStatisticAdmin(admin.ModelAdmin):
+    list_display = [
+        "mineral",
+        "measure",
+        "year",
+        "area",
+        "country",
+        "qualifier",
+        "value",
+        "unit",
+        "basis",
+        "is_estimate",
+        "is_withheld",
+        "source",
+    ]
+    list_filter = ["measure", "area", "year", "is_estimate", "is_withheld", "mineral", "source"]
+    list_select_related = ["mineral", "country", "source"]
+    search_fields = ["mineral__name", "country__name", "country__iso3", "detail", "raw_value"]
+    autocomplete_fields = ["mineral", "country", "source"]
+    fieldsets = [
+        (None, {"fields": ["mineral", "measure", "detail", "year", "source"]}),
+        (None, {"fields": ["series"]}),
+        ("Where", {"fields": ["area", "country"]}),
+        (
+            "Figure",
+            {
+                "fields": [
+                    "value",
+                    "value_upper",
+                    "qualifier",
+                    "unit",
+                    "original_value",
+                    "original_unit",
+                    "basis",
+                    "raw_value",
+                    "is_estimate",
+                    "is_reported",
+                    "is_withheld",
+                    "is_rounded",
+                    "notes",
+                ]
+            },
+        ),
+    ]
+    ordering = ["mineral__name", "measure", "-year", "area", "country__name"]
+
+
+class CriticalityListMemberInline(admin.TabularInline):
+    model = CriticalityListMember
+    autocomplete_fields = ["mineral"]
+    extra = 0
+
+
+@admin.register(CriticalityList)
+class CriticalityListAdmin(admin.ModelAdmin):
+    list_display = ["name", "issuer", "country", "year", "published_on"]
+    list_filter = ["year"]
+    list_select_related = ["country"]
+    search_fields = ["name", "issuer", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["country"]
+    inlines = [CriticalityListMemberInline]
+    ordering = ["-year", "name"]
