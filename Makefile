@@ -8,7 +8,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/engagements
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test install lint format check migrate seed clean
+.PHONY: run test install lint format check migrate seed clean worker beat reminders
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,12 +22,24 @@ install: $(VENV)/.installed
 
 migrate: install
 	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py notification_schedules
 
 seed: migrate
 	$(BIN)/python manage.py seed --demo-users
 
 run: seed
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# With REDIS_URL set (and the same DATABASE_URL as the site): a worker and the one beat.
+worker: install
+	$(BIN)/celery -A config worker --loglevel INFO --concurrency 2
+
+beat: install
+	$(BIN)/celery -A config beat --loglevel INFO
+
+# The reminder sweep now (DATE=YYYY-MM-DD to sweep as of another day).
+reminders: install
+	$(BIN)/python manage.py send_reminders $(if $(DATE),--date $(DATE),)
 
 lint: install
 	$(BIN)/ruff check .

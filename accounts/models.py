@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser
@@ -94,3 +95,52 @@ class DeskMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()}, {self.desk})"
+
+
+class ApiToken(models.Model):
+    """A credential for an internal system. Only a hash of the secret is stored: the token
+    is shown once, when it is made (accounts.tokens.api_token_create)."""
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read"
+        READ_WRITE = "read-write", "Read and write"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What uses it, e.g. “document system”.")
+    prefix = models.CharField(
+        max_length=16, editable=False, db_index=True, help_text="The token's first characters."
+    )
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    scope = models.CharField(max_length=16, choices=Scope.choices, default=Scope.READ)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never expires.")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["user__username", "name", "-created_at"]
+        verbose_name = "API token"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scope__in=["read", "read-write"]), name="apitoken_scope_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "name"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="apitoken_unique_live_name",
+                violation_error_message="This user already has a live token of that name.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_expired(self, now: datetime.datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
+
+    @property
+    def allows_writes(self) -> bool:
+        return self.scope == self.Scope.READ_WRITE

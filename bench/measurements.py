@@ -104,3 +104,154 @@ def home_page(size: int) -> Case:
         assert response.status_code == 200, response.status_code
 
     return Case(run=render, repetitions=20)
+
+
+# The REST API (issue #3): a page of the meetings list and a meeting's detail, through the
+# whole stack in process (middleware, token authentication, role check, access policy,
+# serialisation, JSON), each beside one raw SQL query returning the same fields.
+
+_VISIBLE_MEETINGS = """
+    m.classification <= 1
+    OR (m.classification <= %(clearance)s AND (
+        m.desk_id IN (SELECT desk_id FROM accounts_deskmembership WHERE user_id = %(user)s)
+        OR m.id IN (SELECT p.meeting_id FROM engagements_participant p
+                    JOIN engagements_person pe ON pe.id = p.person_id
+                    WHERE pe.user_id = %(user)s)))
+"""
+_MEETING_COLUMNS = """
+    m.id, m.title, m.kind, m.status, m.start, m."end", m.time_zone, m.date_precision,
+    m.place, m.city, c.iso2 AS country, e.slug AS event, d.code AS desk, m.classification,
+    m.version, m.created_at, m.updated_at
+"""
+_MEETING_JOINS = """
+    FROM engagements_meeting m JOIN accounts_desk d ON d.id = m.desk_id
+    LEFT JOIN engagements_country c ON c.id = m.country_id
+    LEFT JOIN engagements_event e ON e.id = m.event_id
+"""
+_MEETING_NESTED = """
+    (SELECT coalesce(json_agg(t.slug), '[]') FROM engagements_meeting_topics x
+       JOIN engagements_topic t ON t.id = x.topic_id WHERE x.meeting_id = page.id) AS topics,
+    (SELECT coalesce(json_agg(t.slug), '[]') FROM engagements_meeting_minerals x
+       JOIN minerals_mineral t ON t.id = x.mineral_id WHERE x.meeting_id = page.id) AS minerals,
+    (SELECT coalesce(json_agg(t.slug), '[]') FROM engagements_meeting_instruments x
+       JOIN engagements_instrument t ON t.id = x.instrument_id
+       WHERE x.meeting_id = page.id) AS instruments,
+    (SELECT coalesce(json_agg(t.iso2), '[]') FROM engagements_meeting_counterpart_countries x
+       JOIN engagements_country t ON t.id = x.country_id
+       WHERE x.meeting_id = page.id) AS counterpart_countries,
+    (SELECT coalesce(json_agg(json_build_object(
+            'id', p.id, 'person', pe.slug, 'name', coalesce(pe.name, p.raw_name),
+            'raw_name', p.raw_name, 'side', p.side, 'organization', o.slug,
+            'country', pc.iso2, 'post', po.slug, 'post_label', p.post_label,
+            'is_head_of_delegation', p.is_head_of_delegation, 'order', p."order")
+            ORDER BY p.side, p."order", p.id), '[]')
+       FROM engagements_participant p
+       LEFT JOIN engagements_person pe ON pe.id = p.person_id
+       LEFT JOIN engagements_organization o ON o.id = p.organization_id
+       LEFT JOIN engagements_country pc ON pc.id = p.country_id
+       LEFT JOIN engagements_post po ON po.id = p.post_id
+      WHERE p.meeting_id = page.id) AS participants
+"""
+
+
+def _api_client(user: User) -> Client:
+    from accounts.models import ApiToken, Role
+    from accounts.services import roles_sync
+    from accounts.tokens import api_token_create
+
+    groups = {group.name: group for group in roles_sync()}
+    user.groups.add(groups[Role.DESK_OFFICER])
+    ApiToken.objects.filter(user=user, name="bench").delete()
+    _token, raw = api_token_create(user=user, name="bench", scope="read")
+    return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+
+def _fetch_json(sql: str, params: dict[str, Any]) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = [c.name for c in cursor.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    return json.dumps(rows, default=str)
+
+
+def _raw_api_meetings_page(user: User) -> str:
+    sql = f"""
+        WITH page AS (
+            SELECT {_MEETING_COLUMNS} {_MEETING_JOINS}
+            WHERE {_VISIBLE_MEETINGS}
+            ORDER BY m.start DESC, m.id DESC LIMIT %(limit)s
+        )
+        SELECT page.*, {_MEETING_NESTED} FROM page ORDER BY page.start DESC, page.id DESC
+    """
+    return _fetch_json(sql, {"clearance": user.clearance, "user": user.pk, "limit": PAGE})
+
+
+def _raw_api_meeting_detail(user: User, meeting_id: int) -> str:
+    sql = f"""
+        WITH page AS (
+            SELECT {_MEETING_COLUMNS}, m.summary, m.notes, m.outcomes, m.source,
+                   m.source_url, m.external_source, m.external_id, u.username AS created_by
+            {_MEETING_JOINS} LEFT JOIN accounts_user u ON u.id = m.created_by_id
+            WHERE m.id = %(id)s AND ({_VISIBLE_MEETINGS})
+        )
+        SELECT page.*, {_MEETING_NESTED},
+          (SELECT coalesce(json_agg(json_build_object('order', a."order",
+                  'title', a.title, 'topic', t.slug, 'notes', a.notes, 'outcome', a.outcome)
+                  ORDER BY a."order"), '[]')
+             FROM engagements_agendaitem a LEFT JOIN engagements_topic t ON t.id = a.topic_id
+            WHERE a.meeting_id = page.id) AS agenda_items,
+          (SELECT coalesce(json_agg(json_build_object('id', k.id, 'title', k.title,
+                  'description', k.description, 'instrument', i.slug, 'owed_by', k.owed_by,
+                  'owner', ou.username, 'desk', kd.code, 'due_date', k.due_date,
+                  'status', k.status, 'completed_on', k.completed_on,
+                  'completion_note', k.completion_note, 'created_at', k.created_at,
+                  'updated_at', k.updated_at) ORDER BY k.due_date, k.id), '[]')
+             FROM engagements_commitment k JOIN accounts_desk kd ON kd.id = k.desk_id
+             LEFT JOIN engagements_instrument i ON i.id = k.instrument_id
+             LEFT JOIN accounts_user ou ON ou.id = k.owner_id
+            WHERE k.meeting_id = page.id) AS commitments,
+          (SELECT coalesce(json_agg(json_build_object('id', f.id, 'kind', f.kind,
+                  'original_name', f.original_name, 'content_type', f.content_type,
+                  'size', f.size, 'description', f.description,
+                  'uploaded_at', f.uploaded_at)), '[]')
+             FROM engagements_attachment f WHERE f.meeting_id = page.id) AS attachments
+        FROM page
+    """
+    return _fetch_json(sql, {"clearance": user.clearance, "user": user.pk, "id": meeting_id})
+
+
+def _get_ok(client: Client, url: str) -> bytes:
+    response = client.get(url)
+    assert response.status_code == 200, (response.status_code, response.content[:300])
+    return response.content
+
+
+@measurement("API meetings list (page of 50, participants and tags)")
+def api_meetings_list(size: int) -> Case:
+    user = bench_user()
+    client = _api_client(user)
+    url = f"/api/v1/meetings/?page_size={PAGE}"
+    return Case(
+        run=lambda: _get_ok(client, url),
+        baseline=lambda: _raw_api_meetings_page(user),
+    )
+
+
+@measurement("API meeting detail (with agenda, commitments, files)")
+def api_meeting_detail(size: int) -> Case:
+    from engagements.selectors import meetings_visible_to
+
+    user = bench_user()
+    client = _api_client(user)
+    meeting = (
+        meetings_visible_to(user)
+        .filter(commitments__isnull=False, agenda_items__isnull=False)
+        .order_by("-start", "-id")
+        .first()
+    )
+    assert meeting is not None, "the data set has no meeting with commitments"
+    url = f"/api/v1/meetings/{meeting.pk}/"
+    return Case(
+        run=lambda: _get_ok(client, url),
+        baseline=lambda: _raw_api_meeting_detail(user, meeting.pk),
+    )

@@ -4,6 +4,9 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("engagements.urls")),
+    path("", include("notifications.urls")),
+    path("minerals/", include("minerals.urls")),
+    path("api/v1/", include("api.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
@@ -12,3 +15,10 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
 ]
+
+# Under /api/ errors raised outside a view (an unknown URL, a failure in middleware) are
+# problem details too; elsewhere these fall back to Django's pages.
+handler400 = "api.exceptions.problem_bad_request"
+handler403 = "api.exceptions.problem_permission_denied"
+handler404 = "api.exceptions.problem_page_not_found"
+handler500 = "api.exceptions.problem_server_error"

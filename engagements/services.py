@@ -639,3 +639,20 @@ def attachment_add(
     attachment.full_clean()
     attachment.save()
     return attachment
+
+
+@transaction.atomic
+def commitment_delete(*, user: Any, commitment: Commitment) -> None:
+    if not policy.can_write_for_desk(user, desk_id=commitment.desk_id):
+        raise PermissionDenied(f"{user} may not delete this commitment.")
+    commitment.delete()
+
+
+@transaction.atomic
+def attachment_delete(*, user: Any, attachment: Attachment) -> None:
+    if not policy.can_write_for_desk(user, desk_id=attachment.meeting.desk_id):
+        raise PermissionDenied(f"{user} may not delete files of this meeting.")
+    storage, name = attachment.file.storage, attachment.file.name
+    attachment.delete()
+    # The file goes only once the row is gone for good.
+    transaction.on_commit(lambda: storage.delete(name) if name else None)

@@ -6,7 +6,9 @@ A secret may also come from a file named by VARIABLE_FILE (Docker and Kubernetes
 """
 
 import os
+import re
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -45,6 +47,15 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use true or false)")
 
 
+def env_time_zone(name: str, default: str) -> str:
+    value = env.str(name, default=default)
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ImproperlyConfigured(f"{name}={value!r} is not an IANA time zone") from error
+    return value
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = env_secret("DJANGO_SECRET_KEY", "insecure-development-key-change-me") or ""
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
@@ -58,11 +69,17 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "django_celery_beat",
     "accounts",
     "engagements",
     "minerals",
+    "notifications",
+    "webhooks",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -102,6 +119,20 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+
+
+def without_postgresql_jit(database: dict) -> dict:
+    """PostgreSQL compiles a query with JIT once its estimated cost passes jit_above_cost,
+    as a page of a large list with correlated subqueries does, and then spends 100 ms and
+    more compiling what runs in a few. For a web application's short queries it is off,
+    unless DATABASE_JIT=true."""
+    if "postgresql" in database.get("ENGINE", "") and not env_bool("DATABASE_JIT", False):
+        options = database.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+    return database
+
+
+without_postgresql_jit(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -117,7 +148,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
-TIME_ZONE = env.str("TIME_ZONE", default="Asia/Seoul")
+# The languages emails are written in (a user's choice in notifications); the site is English.
+# Translations live in each app's locale/ folder (notifications/locale), found without
+# LOCALE_PATHS.
+LANGUAGES = [("en-gb", "English"), ("ko", "한국어"), ("es", "Español")]
+TIME_ZONE = env_time_zone("TIME_ZONE", "Asia/Seoul")
 USE_I18N = True
 USE_TZ = True
 
@@ -144,26 +179,179 @@ EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD", "") or ""
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="engagements@localhost")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
 # Celery: without REDIS_URL, tasks run in-process (embedded mode).
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_TASK_TIME_LIMIT = 300
-CELERY_TASK_SOFT_TIME_LIMIT = 240
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_ENABLE_UTC = True
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+# Redis hands an unacknowledged message to another worker after the visibility timeout, so
+# it must outlast the longest task, or an idempotent acks_late task would run twice at once.
+visibility_timeout = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+if not 0 < CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < visibility_timeout:
+    raise ImproperlyConfigured(
+        "Need 0 < CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < CELERY_VISIBILITY_TIMEOUT "
+        f"(got {CELERY_TASK_SOFT_TIME_LIMIT}, {CELERY_TASK_TIME_LIMIT}, {visibility_timeout})"
+    )
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": visibility_timeout,
+    # A Redis that hangs must not hang a web request that publishes after commit.
+    "socket_timeout": 5,
+    "socket_connect_timeout": 3,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing gives up quickly: what must not be lost is in the database (the outbox) and a
+# periodic relay publishes it again once the broker is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+# acks_late tasks hold their message until done: fetch one at a time so a busy worker does
+# not sit on messages another could run.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_BEAT_SCHEDULER = "notifications.scheduler:Scheduler"
+# Retries wait at most this long: a task with a long ETA sits unacknowledged in a worker's
+# memory, and Redis hands it to another worker once the visibility timeout passes.
+TASK_MAX_RETRY_DELAY_SECONDS = 300
 
+# Reminders and notifications (the notifications app).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+REMINDER_TIME_ZONE = env_time_zone("REMINDER_TIME_ZONE", TIME_ZONE)
+REMINDER_SWEEP_TIME = env.str("REMINDER_SWEEP_TIME", default="09:00")
+if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", REMINDER_SWEEP_TIME):
+    raise ImproperlyConfigured(f"REMINDER_SWEEP_TIME={REMINDER_SWEEP_TIME!r} is not HH:MM (24 h)")
+REMINDER_CATCH_UP_DAYS = env.int("REMINDER_CATCH_UP_DAYS", default=3)
+HEALTH_WORKER_MAX_AGE_SECONDS = env.int("HEALTH_WORKER_MAX_AGE_SECONDS", default=120)
+HEALTH_BEAT_MAX_AGE_SECONDS = env.int("HEALTH_BEAT_MAX_AGE_SECONDS", default=120)
+CALENDAR_FEED_PAST_DAYS = env.int("CALENDAR_FEED_PAST_DAYS", default=365)
+
+# Webhooks (the webhooks app). An attempt that fails for a reason that may pass (no answer,
+# 5xx, 429) is retried after about base * 2^(n - 1) seconds, capped, with jitter.
+WEBHOOK_QUEUE = env.str("WEBHOOK_QUEUE", default=CELERY_TASK_DEFAULT_QUEUE)
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = env.float("WEBHOOK_CONNECT_TIMEOUT_SECONDS", default=5.0)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=10)
+WEBHOOK_RETRY_BASE_DELAY_SECONDS = env.float("WEBHOOK_RETRY_BASE_DELAY_SECONDS", default=30.0)
+WEBHOOK_RETRY_MAX_DELAY_SECONDS = env.float("WEBHOOK_RETRY_MAX_DELAY_SECONDS", default=3600.0)
+WEBHOOK_PROXY_URL = env_secret("WEBHOOK_PROXY_URL", "") or ""
+WEBHOOK_SWEEP_GRACE_SECONDS = env.int("WEBHOOK_SWEEP_GRACE_SECONDS", default=120)
+WEBHOOK_SWEEP_BATCH = 500
+WEBHOOK_OVERDUE_TIME = env.str("WEBHOOK_OVERDUE_TIME", default="00:15")
+WEBHOOK_OVERDUE_CATCH_UP_DAYS = env.int("WEBHOOK_OVERDUE_CATCH_UP_DAYS", default=3)
+if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", WEBHOOK_OVERDUE_TIME):
+    raise ImproperlyConfigured(f"WEBHOOK_OVERDUE_TIME={WEBHOOK_OVERDUE_TIME!r} is not HH:MM (24 h)")
+if not (
+    WEBHOOK_MAX_ATTEMPTS >= 1
+    and 0 < WEBHOOK_RETRY_BASE_DELAY_SECONDS <= WEBHOOK_RETRY_MAX_DELAY_SECONDS
+    and WEBHOOK_CONNECT_TIMEOUT_SECONDS > 0
+    and WEBHOOK_TIMEOUT_SECONDS > 0
+    and WEBHOOK_SWEEP_GRACE_SECONDS >= 0
+    and WEBHOOK_OVERDUE_CATCH_UP_DAYS >= 0
+):
+    raise ImproperlyConfigured(
+        "Need WEBHOOK_MAX_ATTEMPTS >= 1, 0 < WEBHOOK_RETRY_BASE_DELAY_SECONDS <= "
+        "WEBHOOK_RETRY_MAX_DELAY_SECONDS, positive timeouts and no negative grace or catch-up"
+    )
+# The task's limits leave room around the HTTP timeouts, and a claim on a delivery outlasts
+# the hard limit, so that no second worker sends it while the first one still might.
+WEBHOOK_TASK_SOFT_TIME_LIMIT = int(WEBHOOK_CONNECT_TIMEOUT_SECONDS + WEBHOOK_TIMEOUT_SECONDS) + 15
+WEBHOOK_TASK_TIME_LIMIT = WEBHOOK_TASK_SOFT_TIME_LIMIT + 15
+WEBHOOK_CLAIM_SECONDS = WEBHOOK_TASK_TIME_LIMIT + 15
+if visibility_timeout <= WEBHOOK_CLAIM_SECONDS:
+    raise ImproperlyConfigured("The webhook timeouts must be well under CELERY_VISIBILITY_TIMEOUT")
+
+# Throttling counts requests in the cache: Redis when configured, so that every web process
+# shares the counts; otherwise (embedded mode) one process's memory.
+CACHE_URL = env.str("CACHE_URL", default=REDIS_URL)
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# The REST API (api/ and each app's api/ package).
 REST_FRAMEWORK = {
+    # Bearer tokens first: an unauthenticated request then gets 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsAuthenticatedWithScope"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.CursorPagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "api.filters.StrictFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "EXCEPTION_HANDLER": "api.exceptions.problem_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
+    "PAGE_SIZE": 50,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+API_PAGE_SIZE_MAX = env.int("API_PAGE_SIZE_MAX", default=200)
+# Requests per token (per user for the browser's session), separately for reads and writes.
+API_THROTTLE_RATES = {
+    "read": env.str("API_THROTTLE_READ", default="1200/min"),
+    "write": env.str("API_THROTTLE_WRITE", default="120/min"),
+}
+API_TOKEN_DEFAULT_EXPIRY_DAYS = env.int("API_TOKEN_DEFAULT_EXPIRY_DAYS", default=90)
+# last_used_at is written at most this often per token, not on every request.
+API_TOKEN_LAST_USED_INTERVAL_SECONDS = 60
+API_IDEMPOTENCY_KEY_TTL_HOURS = env.int("API_IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Engagement tracker API",
+    "DESCRIPTION": (
+        "Bilateral engagements of the ministry: meetings with their participants, agenda, "
+        "tags and commitments, and the reference records they point to. Every response is "
+        "scoped by the access policy: a record you may not see answers 404 and is missing "
+        "from every list, search and filter. Errors are RFC 9457 problem details "
+        "(application/problem+json). Authenticate with `Authorization: Bearer <token>` "
+        "(tokens are created in the admin, through /api/v1/tokens/ or with "
+        "`manage.py create_api_token`) or, in the browser, with the site's session."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ClassificationEnum": ["public", "internal", "restricted", "confidential"],
+        "MeetingKindEnum": "engagements.models.Meeting.Kind",
+        "MeetingStatusEnum": "engagements.models.Meeting.Status",
+        "OrganizationKindEnum": "engagements.models.Organization.Kind",
+        "EventKindEnum": "engagements.models.Event.Kind",
+        "InstrumentKindEnum": "engagements.models.Instrument.Kind",
+        "InstrumentStatusEnum": "engagements.models.Instrument.Status",
+        "CommitmentStatusEnum": "engagements.models.Commitment.Status",
+        "AttachmentKindEnum": "engagements.models.Attachment.Kind",
+    },
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "displayOperationId": False},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.postprocess_problem_responses",
+    ],
 }
 
 LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")
