@@ -24,6 +24,8 @@ class Case:
     warmup: int = 3
     # For measurements that report their own figures (a sweep, an import): extra columns.
     extra: Callable[[], dict[str, Any]] | None = None
+    # A long run (a whole sweep) is not repeated just to count its queries.
+    count_queries: bool = True
 
 
 REGISTRY: dict[str, Callable[[int], Case]] = {}
@@ -69,7 +71,7 @@ def count_queries(function: Callable[[], Any]) -> int:
 
 
 def run_case(name: str, size: int, case: Case) -> dict[str, Any]:
-    queries = count_queries(case.run)
+    queries = count_queries(case.run) if case.count_queries else None
     timings = _timings(case.run, repetitions=case.repetitions, warmup=case.warmup)
     result: dict[str, Any] = {
         "name": name,
@@ -98,7 +100,7 @@ def table(results: list[dict[str, Any]]) -> str:
             str(r["size"]),
             f"{r['median_ms']:.2f}",
             f"{r['p95_ms']:.2f}",
-            str(r["queries"]),
+            "" if r["queries"] is None else str(r["queries"]),
             "" if r["baseline_median_ms"] is None else f"{r['baseline_median_ms']:.2f}",
             "" if r["ratio"] is None else f"{r['ratio']:.2f}",
         )

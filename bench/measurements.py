@@ -255,3 +255,20 @@ def api_meeting_detail(size: int) -> Case:
         run=lambda: _get_ok(client, url),
         baseline=lambda: _raw_api_meeting_detail(user, meeting.pk),
     )
+
+
+@measurement("reminder sweep (100,000 open commitments, about 5% due)")
+def reminder_sweep(size: int) -> Case:
+    """One run is the whole sweep (its own 100,000 commitments, made and removed by
+    notifications.bench): the timing row is that run; the extra columns give emails/s."""
+    from notifications.bench import bench_reminder_sweep
+
+    figures: dict[str, Any] = {}
+
+    def sweep() -> None:
+        figures.clear()
+        figures.update(bench_reminder_sweep(100_000))
+
+    return Case(
+        run=sweep, repetitions=1, warmup=0, extra=lambda: dict(figures), count_queries=False
+    )
