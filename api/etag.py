@@ -1,8 +1,11 @@
 """ETags and preconditions (RFC 9110, 8.8.3 and 13.1).
 
-A record with a `version` (meetings) has that version as its ETag, which is what the
-services check for optimistic locking. Other records have a hash of their representation.
-ETags are strong: If-Match compares them exactly, and a weak one never matches."""
+A record with a `version` (meetings) has an ETag made of that version, which the services
+check for optimistic locking, and a digest of the representation: a meeting's commitments
+and files change through their own endpoints without a new version, and a client holding
+an old list of them must neither get 304 nor overwrite them with a PUT. Other records have
+a digest of their representation alone. ETags are strong: If-Match compares them exactly,
+and a weak one never matches."""
 
 from __future__ import annotations
 
@@ -17,13 +20,17 @@ from rest_framework.utils.encoders import JSONEncoder
 _ETAG = re.compile(r'\s*(W/)?("[^"]*")\s*(?:,|$)')
 
 
-def etag_for_version(version: int) -> str:
-    return f'"{version}"'
+def _digest(data: Any) -> str:
+    encoded = json.dumps(data, cls=JSONEncoder, sort_keys=True, ensure_ascii=False).encode()
+    return hashlib.sha256(encoded).hexdigest()
+
+
+def etag_for_version(version: int, data: Any) -> str:
+    return f'"{version}-{_digest(data)[:16]}"'
 
 
 def etag_for_data(data: Any) -> str:
-    encoded = json.dumps(data, cls=JSONEncoder, sort_keys=True, ensure_ascii=False).encode()
-    return f'"{hashlib.sha256(encoded).hexdigest()[:32]}"'
+    return f'"{_digest(data)[:32]}"'
 
 
 def parse_etags(header: str | None, name: str = "If-Match") -> list[str] | None:
@@ -61,6 +68,7 @@ def if_none_match_satisfied(current: str, tags: list[str]) -> bool:
 def version_from_etags(tags: list[str]) -> int | None:
     """The version a client expects, from If-Match on a versioned record."""
     for tag in tags:
-        if tag.startswith('"') and tag[1:-1].isdigit():
-            return int(tag[1:-1])
+        version = tag[1:-1].split("-", 1)[0] if tag.startswith('"') else ""
+        if version.isdigit():
+            return int(version)
     return None

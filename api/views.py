@@ -52,11 +52,11 @@ class ApiGenericViewSet(viewsets.GenericViewSet):
         return self.serializer_class(instance, context=self.get_serializer_context())
 
     def etag_of(self, instance: Model, data: Any = None) -> str:
-        version = getattr(instance, "version", None)
-        if isinstance(version, int):
-            return etag_for_version(version)
         if data is None:
             data = self.get_read_serializer(instance).data
+        version = getattr(instance, "version", None)
+        if isinstance(version, int):
+            return etag_for_version(version, data)
         return etag_for_data(data)
 
     def record_response(self, instance: Model, status_code: int = status.HTTP_200_OK) -> Response:

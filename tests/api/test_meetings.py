@@ -109,7 +109,7 @@ def test_one_post_creates_the_whole_meeting_record(client_for, scenario):
 
     assert response.status_code == 201, response.json()
     body = response.json()
-    assert response["ETag"] == '"1"'
+    assert response["ETag"].startswith('"1-')
     assert response["Location"].endswith(f"{URL}{body['id']}/")
     labels = {p["person"]: p["post_label"] for p in body["participants"]}
     assert labels == {
@@ -182,42 +182,61 @@ def test_filters_and_search_find_the_meeting(client_for, scenario):
 
 def test_patch_with_a_stale_if_match_changes_nothing(client_for, scenario):
     client = client_for("alice")
-    created = client.post(URL, korea_chile(), format="json").json()
-    detail = f"{URL}{created['id']}/"
+    created = client.post(URL, korea_chile(), format="json")
+    detail = f"{URL}{created.json()['id']}/"
 
     ok = client.patch(
-        detail, {"outcomes": "Data exchange agreed."}, format="json", HTTP_IF_MATCH='"1"'
+        detail, {"outcomes": "Data exchange agreed."}, format="json", HTTP_IF_MATCH=created["ETag"]
     )
     assert ok.status_code == 200, ok.json()
-    assert ok["ETag"] == '"2"'
-    assert (
-        ok.json()["participants"] == created["participants"] or len(ok.json()["participants"]) == 2
-    )
+    assert ok["ETag"].startswith('"2-')
+    assert len(ok.json()["participants"]) == 2
 
-    stale = client.patch(detail, {"outcomes": "Overwritten"}, format="json", HTTP_IF_MATCH='"1"')
+    stale = client.patch(
+        detail, {"outcomes": "Overwritten"}, format="json", HTTP_IF_MATCH=created["ETag"]
+    )
     assert stale.status_code == 412
     assert stale["Content-Type"] == "application/problem+json"
     assert Meeting.objects.get().outcomes == "Data exchange agreed."
     assert client.get(detail).json()["version"] == 2
 
 
+def test_a_commitment_changed_elsewhere_makes_the_meeting_etag_stale(client_for, scenario):
+    client = client_for("alice")
+    created = client.post(URL, korea_chile(), format="json")
+    detail = f"{URL}{created.json()['id']}/"
+    commitment = created.json()["commitments"][0]["id"]
+
+    done = client.patch(f"/api/v1/commitments/{commitment}/", {"status": "done"}, format="json")
+    assert done.status_code == 200
+
+    assert client.get(detail, HTTP_IF_NONE_MATCH=created["ETag"]).status_code == 200
+    # A PUT from the old copy would reopen the commitment: it is refused.
+    reopen = korea_chile(commitments=[{"id": commitment, "title": "Share data", "status": "open"}])
+    response = client.put(detail, reopen, format="json", HTTP_IF_MATCH=created["ETag"])
+    assert response.status_code == 412
+    assert Commitment.objects.get().status == "done"
+
+
 def test_get_honours_if_none_match(client_for, scenario):
     client = client_for("alice")
-    created = client.post(URL, korea_chile(), format="json").json()
-    response = client.get(f"{URL}{created['id']}/", HTTP_IF_NONE_MATCH='"1"')
+    created = client.post(URL, korea_chile(), format="json")
+    response = client.get(f"{URL}{created.json()['id']}/", HTTP_IF_NONE_MATCH=created["ETag"])
     assert response.status_code == 304
-    assert response["ETag"] == '"1"'
+    assert response["ETag"] == created["ETag"]
 
 
 def test_put_replaces_the_record(client_for, scenario):
     client = client_for("alice")
-    created = client.post(URL, korea_chile(), format="json").json()
+    created = client.post(URL, korea_chile(), format="json")
     body = korea_chile(
         participants=[{"person": "kim-yoon-sang", "side": "home"}],
         commitments=[],
         title="Renamed",
     )
-    response = client.put(f"{URL}{created['id']}/", body, format="json", HTTP_IF_MATCH='"1"')
+    response = client.put(
+        f"{URL}{created.json()['id']}/", body, format="json", HTTP_IF_MATCH=created["ETag"]
+    )
     assert response.status_code == 200, response.json()
     assert response.json()["title"] == "Renamed"
     assert [p["person"] for p in response.json()["participants"]] == ["kim-yoon-sang"]
@@ -226,11 +245,12 @@ def test_put_replaces_the_record(client_for, scenario):
 
 
 def test_delete_needs_the_lead_and_honours_if_match(client_for, scenario):
-    created = client_for("alice").post(URL, korea_chile(), format="json").json()
-    detail = f"{URL}{created['id']}/"
+    created = client_for("alice").post(URL, korea_chile(), format="json")
+    detail = f"{URL}{created.json()['id']}/"
     assert client_for("alice").delete(detail).status_code == 403
-    assert client_for("erin").delete(detail, HTTP_IF_MATCH='"7"').status_code == 412
-    assert client_for("erin").delete(detail, HTTP_IF_MATCH='"1"').status_code == 204
+    assert client_for("erin").delete(detail, HTTP_IF_MATCH='"7-0"').status_code == 412
+    etag = client_for("erin").get(detail)["ETag"]
+    assert client_for("erin").delete(detail, HTTP_IF_MATCH=etag).status_code == 204
     assert not Meeting.objects.exists()
 
 
