@@ -4,6 +4,10 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("engagements.urls")),
+    path("", include("engagements.urls_meetings")),
+    path("", include("engagements.urls_browse")),
+    path("", include("accounts.urls")),
+    path("imports/", include("imports.urls")),
     path("", include("notifications.urls")),
     path("minerals/", include("minerals.urls")),
     path("api/v1/", include("api.urls")),

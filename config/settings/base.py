@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "notifications",
     "webhooks",
     "api",
+    "imports",
+    "audit",
 ]
 
 MIDDLEWARE = [

@@ -3,7 +3,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from .selectors import meetings_for_list
+from ..selectors import meetings_for_list
 
 
 @login_required
