@@ -64,14 +64,30 @@ test: lint check
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .mypy_cache .ruff_cache
 
-# Benchmarks: a database per size, generated once and reused (see bench/).
+# Benchmarks: a database per size, generated once and reused (see bench/ and README
+# "Performance"). BENCH_ARGS passes options to bench.run, e.g. BENCH_ARGS="--only search".
 BENCH_MEETINGS ?= 100000
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/engagements_bench_$(BENCH_MEETINGS)
+# bench-http: the server's cache and broker (a Redis database of its own).
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/15
+BENCH_HTTP_ARGS ?=
+BENCH_ENV := DJANGO_SETTINGS_MODULE=config.settings.bench DATABASE_URL=$(BENCH_DATABASE_URL)
 
-.PHONY: bench
-bench: install
+.PHONY: bench bench-data bench-http
+bench-data: install
 	$(BIN)/python -m bench.createdb "$(BENCH_DATABASE_URL)"
-	DJANGO_SETTINGS_MODULE=config.settings.bench DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --no-input -v0
-	DJANGO_SETTINGS_MODULE=config.settings.bench DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py seed -v0
-	DJANGO_SETTINGS_MODULE=config.settings.bench DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py generate_demo_data --meetings $(BENCH_MEETINGS)
-	DJANGO_SETTINGS_MODULE=config.settings.bench DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.run --size $(BENCH_MEETINGS)
+	$(BENCH_ENV) $(BIN)/python manage.py migrate --no-input -v0
+	$(BENCH_ENV) $(BIN)/python manage.py seed -v0
+	$(BENCH_ENV) $(BIN)/python manage.py generate_demo_data --meetings $(BENCH_MEETINGS)
+	$(BIN)/python -m bench.createdb --vacuum "$(BENCH_DATABASE_URL)"
+
+bench: bench-data
+	$(BENCH_ENV) $(BIN)/python -m bench.run --size $(BENCH_MEETINGS) $(BENCH_ARGS)
+
+$(VENV)/.installed-bench: pyproject.toml | $(VENV)/.installed
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
+	touch $@
+
+bench-http: bench-data $(VENV)/.installed-bench
+	$(BENCH_ENV) BENCH_REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python -m bench.http.run \
+		--size $(BENCH_MEETINGS) $(BENCH_HTTP_ARGS)

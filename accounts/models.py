@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 from functools import cached_property
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
@@ -35,6 +36,13 @@ class User(AbstractUser):
         help_text="The highest classification this user may read on the desks they belong to.",
     )
     time_zone = models.CharField(max_length=64, blank=True, default="")
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        default="",
+        help_text="Language of the site's pages; empty follows the browser.",
+    )
 
     class Meta:
         ordering = ["username"]
@@ -42,6 +50,10 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=models.Q(clearance__gte=0) & models.Q(clearance__lte=3),
                 name="user_clearance_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(language__in=["", *(code for code, _ in settings.LANGUAGES)]),
+                name="user_language_valid",
             ),
         ]
 

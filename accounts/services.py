@@ -187,3 +187,12 @@ def demo_users_create(*, password: str | None) -> list[User]:
                 membership.save(update_fields=["role"])
         users.append(user)
     return users
+
+
+def user_preferences_update(*, user: User, language: str, time_zone: str) -> User:
+    """The language of the pages and the time zone of the times shown (validated by the
+    caller's form; the model's constraint rejects an unknown language)."""
+    user.language = language
+    user.time_zone = time_zone
+    user.save(update_fields=["language", "time_zone"])
+    return user

@@ -1,16 +1,19 @@
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
-    SpectacularSwaggerView,
+    SpectacularSwaggerSplitView,
 )
 from rest_framework.routers import SimpleRouter
 
 from accounts.api.views import ApiTokenViewSet, CurrentUserView, DeskViewSet
 from api.exceptions import problem_page_not_found
 from engagements.api import views as engagements
+from imports.api import ImportJobViewSet
 from minerals.api import views as minerals
 
 app_name = "api"
@@ -35,6 +38,7 @@ router.register(
 )
 router.register("desks", DeskViewSet, basename="desk")
 router.register("tokens", ApiTokenViewSet, basename="token")
+router.register("imports", ImportJobViewSet, basename="import-job")
 
 urlpatterns = [
     # Before the router: "minerals/coverage/" would otherwise be read as a mineral's id.
@@ -46,12 +50,18 @@ urlpatterns = [
     # The documentation pages are for people: signing in first beats a 401.
     path(
         "docs/",
-        login_required(SpectacularSwaggerView.as_view(url_name="api:schema")),
+        # The split view serves its start-up script as a file (no inline script); the
+        # documentation pages alone may use inline styles, and ReDoc a worker from a blob.
+        csp_update({"style-src": [UNSAFE_INLINE]})(
+            login_required(SpectacularSwaggerSplitView.as_view(url_name="api:schema"))
+        ),
         name="docs",
     ),
     path(
         "redoc/",
-        login_required(SpectacularRedocView.as_view(url_name="api:schema")),
+        csp_update({"style-src": [UNSAFE_INLINE], "worker-src": [SELF, "blob:"]})(
+            login_required(SpectacularRedocView.as_view(url_name="api:schema"))
+        ),
         name="redoc",
     ),
     # Anything else under /api/v1/ is a problem-details 404, also with DEBUG on (when Django

@@ -1,13 +1,20 @@
-"""Create the benchmark database named by a postgres:// URL if it does not exist."""
+"""The benchmark database named by a postgres:// URL.
+
+python -m bench.createdb URL           create it if it does not exist
+python -m bench.createdb --vacuum URL  VACUUM (ANALYZE) it, as autovacuum would have done
+                                       to a live database: planner statistics, the
+                                       visibility map, the GIN index's pending list merged
+"""
 
 import sys
+import time
 from urllib.parse import urlsplit
 
 import psycopg
 from psycopg import sql
 
 
-def main(url: str) -> int:
+def create(url: str) -> int:
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
     admin_url = parts._replace(path="/postgres").geturl()
@@ -21,5 +28,22 @@ def main(url: str) -> int:
     return 0
 
 
+def vacuum(url: str) -> int:
+    started = time.monotonic()
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("VACUUM (ANALYZE)")
+    print(f"vacuumed and analysed in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) == 2 and argv[0] == "--vacuum":
+        return vacuum(argv[1])
+    if len(argv) == 1:
+        return create(argv[0])
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(sys.argv[1:]))

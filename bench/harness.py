@@ -28,6 +28,11 @@ class Case:
     count_queries: bool = True
 
 
+class Skip(Exception):
+    """Raised by a measurement's factory when it cannot run here (a page not built yet, a
+    size above its limit); the run goes on and reports the reason."""
+
+
 REGISTRY: dict[str, Callable[[int], Case]] = {}
 
 

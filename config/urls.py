@@ -8,7 +8,9 @@ urlpatterns = [
     path("", include("engagements.urls_browse")),
     path("", include("accounts.urls")),
     path("imports/", include("imports.urls")),
+    path("exports/", include("imports.urls_exports")),
     path("", include("notifications.urls")),
+    path("", include("ops.urls")),
     path("minerals/", include("minerals.urls")),
     path("api/v1/", include("api.urls")),
     path(

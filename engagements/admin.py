@@ -28,6 +28,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from accounts import policy
 from accounts.models import Desk
+from audit.services import audit_queryset_update
 
 from . import services
 from .models import (
@@ -362,7 +363,10 @@ class PostAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if change and "single_holder" in form.changed_data:
             # Tenure.exclusive mirrors the post for the exclusion constraint.
-            Tenure.objects.filter(post=obj).update(exclusive=obj.single_holder)
+            audit_queryset_update(
+                Tenure.objects.filter(post=obj).select_related("person", "post"),
+                exclusive=obj.single_holder,
+            )
 
 
 class CurrentTenureFilter(admin.SimpleListFilter):

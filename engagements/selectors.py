@@ -6,7 +6,7 @@ import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Field, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, Field, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
@@ -17,12 +17,16 @@ from .models import (
     Attachment,
     Commitment,
     Country,
+    Event,
+    Instrument,
+    InstrumentParty,
     Meeting,
     Organization,
     Participant,
     Person,
     Post,
     Tenure,
+    Topic,
 )
 
 
@@ -187,3 +191,142 @@ def meetings_with_participants_and_tags(
         instrument_slugs=_tag_slugs(Meeting.instruments.through, "instrument", "slug"),
         counterpart_iso2=_tag_slugs(Meeting.counterpart_countries.through, "country", "iso2"),
     )
+
+
+# --- browsing: the meetings list, profiles and their timelines -------------------------------
+# Each starts from meetings_visible_to / commitments_visible_to: a hidden meeting is absent
+# from every timeline, chart and count built on these.
+
+OPEN_COMMITMENT_STATUSES = (Commitment.Status.OPEN, Commitment.Status.IN_PROGRESS)
+
+
+def meetings_with_list_relations(queryset: QuerySet[Meeting]) -> QuerySet[Meeting]:
+    """What a row of a list or timeline shows, in a constant number of queries."""
+    return queryset.select_related("desk", "event", "country").prefetch_related(
+        Prefetch(
+            "participants",
+            queryset=Participant.objects.select_related("person", "country").order_by(
+                "side", "order", "id"
+            ),
+        ),
+        "topics",
+    )
+
+
+def _involves_country(country_id: int) -> Q:
+    """Held in the country, or the country was met with (as a counterpart country or by a
+    participant from it)."""
+    met = Meeting.counterpart_countries.through.objects.filter(
+        meeting_id=OuterRef("pk"), country_id=country_id
+    )
+    represented = Participant.objects.filter(
+        meeting_id=OuterRef("pk"), country_id=country_id
+    ).exclude(side=Participant.Side.HOME)
+    return Q(country_id=country_id) | Exists(met) | Exists(represented)
+
+
+def meetings_involving_country(user: Any, *, country: Country) -> QuerySet[Meeting]:
+    return meetings_visible_to(user).filter(_involves_country(country.pk))
+
+
+def meetings_with_person(user: Any, *, person: Person) -> QuerySet[Meeting]:
+    took_part = Participant.objects.filter(meeting_id=OuterRef("pk"), person_id=person.pk)
+    return meetings_visible_to(user).filter(Exists(took_part))
+
+
+def meetings_with_organization(user: Any, *, organization: Organization) -> QuerySet[Meeting]:
+    """Meetings where someone represented the organization or one of its direct units."""
+    units = Organization.objects.filter(Q(pk=organization.pk) | Q(parent_id=organization.pk))
+    represented = Participant.objects.filter(
+        meeting_id=OuterRef("pk"), organization_id__in=units.values("pk")
+    )
+    return meetings_visible_to(user).filter(Exists(represented))
+
+
+def meetings_at_event(user: Any, *, event: Event) -> QuerySet[Meeting]:
+    """Meetings on the sidelines of the event or of one of its sub-events."""
+    return meetings_visible_to(user).filter(Q(event_id=event.pk) | Q(event__parent_id=event.pk))
+
+
+def meetings_under_instrument(user: Any, *, instrument: Instrument) -> QuerySet[Meeting]:
+    tagged = Meeting.instruments.through.objects.filter(
+        meeting_id=OuterRef("pk"), instrument_id=instrument.pk
+    )
+    return meetings_visible_to(user).filter(Exists(tagged))
+
+
+def topic_with_descendants(topic: Topic) -> list[int]:
+    """The topic and every topic under it (the tree is small and read whole)."""
+    rows = list(Topic.objects.values_list("id", "parent_id"))
+    found = [topic.pk]
+    frontier = [topic.pk]
+    while frontier:
+        frontier = [pk for pk, parent in rows if parent in frontier and pk not in found]
+        found += frontier
+    return found
+
+
+def meetings_on_topic(user: Any, *, topic: Topic) -> QuerySet[Meeting]:
+    tagged = Meeting.topics.through.objects.filter(
+        meeting_id=OuterRef("pk"), topic_id__in=topic_with_descendants(topic)
+    )
+    return meetings_visible_to(user).filter(Exists(tagged))
+
+
+def meetings_on_mineral(user: Any, *, mineral: Any) -> QuerySet[Meeting]:
+    tagged = Meeting.minerals.through.objects.filter(
+        meeting_id=OuterRef("pk"), mineral_id=mineral.pk
+    )
+    return meetings_visible_to(user).filter(Exists(tagged))
+
+
+def instruments_involving_country(*, country: Country) -> QuerySet[Instrument]:
+    """Instruments with the country, or one of its organizations, as a party, or
+    administered by one of its organizations. Instruments are not classified."""
+    party = InstrumentParty.objects.filter(instrument_id=OuterRef("pk")).filter(
+        Q(country_id=country.pk) | Q(organization__country_id=country.pk)
+    )
+    return (
+        Instrument.objects.filter(
+            Exists(party) | Q(administering_organization__country_id=country.pk)
+        )
+        .select_related("administering_organization")
+        .order_by("name")
+    )
+
+
+def open_commitments_for_country(user: Any, *, country: Country) -> QuerySet[Commitment]:
+    """Open commitments the user may see, from a meeting involving the country or under an
+    instrument involving it."""
+    from_meeting = Q(meeting__in=Meeting.objects.filter(_involves_country(country.pk)).values("pk"))
+    under_instrument = Q(instrument__in=instruments_involving_country(country=country).values("pk"))
+    return (
+        commitments_visible_to(user)
+        .filter(status__in=OPEN_COMMITMENT_STATUSES)
+        .filter(from_meeting | under_instrument)
+        .select_related("meeting", "instrument", "owner", "desk")
+        .order_by(F("due_date").asc(nulls_last=True), "id")
+    )
+
+
+def open_commitments_for_instrument(user: Any, *, instrument: Instrument) -> QuerySet[Commitment]:
+    return (
+        commitments_visible_to(user)
+        .filter(status__in=OPEN_COMMITMENT_STATUSES)
+        .filter(Q(instrument_id=instrument.pk) | Q(meeting__instruments=instrument.pk))
+        .select_related("meeting", "owner", "desk")
+        .distinct()
+        .order_by(F("due_date").asc(nulls_last=True), "id")
+    )
+
+
+def visible_meeting_counts_by_country(user: Any) -> dict[int, int]:
+    """{country id: visible meetings with that counterpart country}, one query."""
+    rows = (
+        meetings_visible_to(user)
+        .order_by()
+        .filter(counterpart_countries__isnull=False)
+        .values("counterpart_countries")
+        .annotate(meetings=Count("id", distinct=True))
+    )
+    return {row["counterpart_countries"]: row["meetings"] for row in rows}

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime
-import mimetypes
+import os
+import secrets
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Q
+from django.utils.text import slugify
 
 from accounts import policy
 from accounts.models import Desk
@@ -25,6 +29,7 @@ from .models import (
     Country,
     Instrument,
     Meeting,
+    MeetingDraft,
     Organization,
     Participant,
     Person,
@@ -574,58 +579,122 @@ def tenure_update(*, tenure: Tenure, **changes: Any) -> Tenure:
 
 ALLOWED_ATTACHMENT_TYPES = {
     "application/pdf",
-    "application/msword",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     "application/vnd.oasis.opendocument.text",
     "text/plain",
     "image/png",
     "image/jpeg",
 }
-_MAGIC = {
-    b"%PDF": "application/pdf",
-    b"PK\x03\x04": "application/zip",
-    b"\x89PNG": "image/png",
-    b"\xff\xd8\xff": "image/jpeg",
-    b"\xd0\xcf\x11\xe0": "application/msword",
+ATTACHMENT_EXTENSIONS = {
+    "application/pdf": ".pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": ".pptx",
+    "application/vnd.oasis.opendocument.text": ".odt",
+    "text/plain": ".txt",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
 }
+DEFAULT_ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+_MAGIC = {
+    b"%PDF-": "application/pdf",
+    b"PK\x03\x04": "application/zip",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+}
+# The main part each Office Open XML kind declares in its [Content_Types].xml.
+_OOXML_MAIN_PARTS = {
+    "wordprocessingml.document.main+xml": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    ),
+    "spreadsheetml.sheet.main+xml": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    ),
+    "presentationml.presentation.main+xml": (
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+    ),
+}
+_TEXT_SNIFF_BYTES = 64 * 1024
+_ZIP_PART_MAX_BYTES = 1024 * 1024
 
 
-def _sniff(head: bytes, declared: str) -> str:
-    for magic, kind in _MAGIC.items():
-        if head.startswith(magic):
-            # Office Open XML and ODF files are zip containers: trust the declared subtype.
-            if kind == "application/zip":
-                return declared if declared in ALLOWED_ATTACHMENT_TYPES else kind
-            return kind
+def attachment_max_bytes() -> int:
+    return int(getattr(settings, "ATTACHMENT_MAX_BYTES", DEFAULT_ATTACHMENT_MAX_BYTES))
+
+
+def _sniff_zip(upload: Any) -> str:
+    """What a zip container holds, from its own manifest: never from its name."""
     try:
-        head.decode("utf-8")
+        with zipfile.ZipFile(upload) as archive:
+            names = set(archive.namelist())
+            if "mimetype" in names:
+                info = archive.getinfo("mimetype")
+                if info.file_size <= 200:
+                    declared = archive.read(info).decode("ascii", "replace").strip()
+                    if declared == "application/vnd.oasis.opendocument.text":
+                        return declared
+            if "[Content_Types].xml" in names:
+                info = archive.getinfo("[Content_Types].xml")
+                if info.file_size <= _ZIP_PART_MAX_BYTES:
+                    manifest = archive.read(info).decode("utf-8", "replace")
+                    for part, content_type in _OOXML_MAIN_PARTS.items():
+                        if f"application/vnd.openxmlformats-officedocument.{part}" in manifest:
+                            return content_type
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, ValueError):
+        return "application/octet-stream"
+    return "application/zip"
+
+
+def _sniff_text(head: bytes) -> str:
+    if b"\x00" in head:
+        return "application/octet-stream"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        # Not final: the sample may end in the middle of a character.
+        decoder.decode(head.removeprefix(codecs.BOM_UTF8), final=False)
     except UnicodeDecodeError:
         return "application/octet-stream"
     return "text/plain"
+
+
+def attachment_sniff(upload: Any) -> str:
+    """The content type of an upload judged by its bytes alone (name and declared type
+    are what the sender claims, so they are ignored)."""
+    upload.seek(0)
+    head = upload.read(_TEXT_SNIFF_BYTES)
+    upload.seek(0)
+    content_type = ""
+    for magic, kind in _MAGIC.items():
+        if head.startswith(magic):
+            content_type = kind
+            break
+    if content_type == "application/zip":
+        content_type = _sniff_zip(upload)
+        upload.seek(0)
+    elif not content_type:
+        content_type = _sniff_text(head)
+    return content_type
 
 
 @transaction.atomic
 def attachment_add(
     *, user: Any, meeting: Meeting, upload: UploadedFile, kind: str = "other", description: str = ""
 ) -> Attachment:
+    """Store a file on a meeting under a random name; its original name is kept as data."""
     if not policy.can_write_for_desk(user, desk_id=meeting.desk_id):
         raise PermissionDenied(f"{user} may not add files to this meeting.")
     size = upload.size or 0
+    limit = attachment_max_bytes()
     if size == 0:
         raise ValidationError({"file": "The file is empty."})
-    if size > settings.ATTACHMENT_MAX_BYTES:
-        raise ValidationError(
-            {"file": f"The file is {size} bytes; the limit is {settings.ATTACHMENT_MAX_BYTES}."}
-        )
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    name = upload.name or "attachment"
-    declared = upload.content_type or mimetypes.guess_type(name)[0] or ""
-    content_type = _sniff(head, declared)
+    if size > limit:
+        raise ValidationError({"file": f"The file is {size} bytes; the limit is {limit}."})
+    content_type = attachment_sniff(upload)
     if content_type not in ALLOWED_ATTACHMENT_TYPES:
         raise ValidationError({"file": f"Files of type {content_type} are not accepted."})
+    name = os.path.basename(upload.name or "") or "attachment"
     attachment = Attachment(
         meeting=meeting,
         kind=kind,
@@ -635,9 +704,15 @@ def attachment_add(
         description=description,
         uploaded_by=user,
     )
-    attachment.file.save(name, upload, save=False)
-    attachment.full_clean()
-    attachment.save()
+    attachment.full_clean(exclude=["file"])
+    stored_name = secrets.token_hex(16) + ATTACHMENT_EXTENSIONS[content_type]
+    attachment.file.save(stored_name, upload, save=False)
+    try:
+        attachment.save()
+    except Exception:
+        # The row failed: the stored file must not stay behind.
+        attachment.file.storage.delete(attachment.file.name)
+        raise
     return attachment
 
 
@@ -656,3 +731,66 @@ def attachment_delete(*, user: Any, attachment: Attachment) -> None:
     attachment.delete()
     # The file goes only once the row is gone for good.
     transaction.on_commit(lambda: storage.delete(name) if name else None)
+
+
+def _unique_slug(model: Any, text: str, *, max_length: int = 120) -> str:
+    base = slugify(text)[: max_length - 10] or "record"
+    taken = set(model.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    if base not in taken:
+        return base
+    return next(f"{base}-{n}" for n in range(2, len(taken) + 3) if f"{base}-{n}" not in taken)
+
+
+@transaction.atomic
+def person_create(
+    *,
+    user: Any,
+    name: str,
+    native_name: str = "",
+    honorific_prefix: str = "",
+    nationality: Country | None = None,
+) -> Person:
+    """A person added while logging a meeting. Officers of a desk and administrators may."""
+    if not (policy.is_administrator(user) or policy.desk_ids_of(user).exists()):
+        raise PermissionDenied(f"{user} may not add people.")
+    person = Person(
+        name=name.strip(),
+        native_name=native_name.strip(),
+        honorific_prefix=honorific_prefix.strip(),
+        nationality=nationality,
+    )
+    person.slug = _unique_slug(Person, person.name or person.native_name)
+    person.full_clean()
+    person.save()
+    return person
+
+
+@transaction.atomic
+def meeting_draft_save(
+    *,
+    user: Any,
+    data: dict[str, list[str]],
+    title: str = "",
+    meeting: Meeting | None = None,
+    draft: MeetingDraft | None = None,
+) -> MeetingDraft:
+    """Keep a half-filled meeting form, as typed, for its author. Nothing is validated."""
+    if not getattr(user, "is_authenticated", False):
+        raise PermissionDenied("Sign in to keep drafts.")
+    if draft is not None and draft.user_id != user.pk:
+        raise PermissionDenied("This is someone else's draft.")
+    if meeting is not None and not policy.can_write_for_desk(user, desk_id=meeting.desk_id):
+        raise PermissionDenied(f"{user} may not edit this meeting.")
+    draft = draft or MeetingDraft(user=user)
+    draft.meeting = meeting
+    draft.title = title.strip()[:300]
+    draft.data = {key: [str(value) for value in values] for key, values in data.items()}
+    draft.save()
+    return draft
+
+
+@transaction.atomic
+def meeting_draft_delete(*, user: Any, draft: MeetingDraft) -> None:
+    if draft.user_id != getattr(user, "pk", None):
+        raise PermissionDenied("This is someone else's draft.")
+    draft.delete()

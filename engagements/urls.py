@@ -1,7 +1,20 @@
 from django.urls import path
 
-from .views import dashboard as views
+from .views import briefings, commitments, dashboard
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", dashboard.home, name="home"),
+    path("commitments/", commitments.commitment_board, name="commitment_board"),
+    path("commitments/<int:pk>/status/", commitments.commitment_status, name="commitment_status"),
+    path("briefings/", briefings.briefing_index, name="briefing_index"),
+    path("briefings/countries/<str:iso2>/", briefings.briefing_country, name="briefing_country"),
+    path(
+        "briefings/countries/<str:iso2>/pdf/",
+        briefings.briefing_country_pdf,
+        name="briefing_country_pdf",
+    ),
+    path("briefings/people/<int:pk>/", briefings.briefing_person, name="briefing_person"),
+    path(
+        "briefings/people/<int:pk>/pdf/", briefings.briefing_person_pdf, name="briefing_person_pdf"
+    ),
 ]

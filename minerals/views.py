@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from engagements.coverage import MAX_WINDOW_MONTHS, default_window_months, minerals_coverage
+from engagements.views.profiles import mineral_engagements
 
 from .charts import share_chart
 from .models import Mineral, MineralStatistic
@@ -83,7 +84,13 @@ def mineral_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "minerals/detail.html",
-        {"mineral": mineral, "tables": tables, "memberships": memberships, "year": year},
+        {
+            "mineral": mineral,
+            "tables": tables,
+            "memberships": memberships,
+            "year": year,
+            **mineral_engagements(request.user, mineral),
+        },
     )
 
 

@@ -19,7 +19,8 @@ def commitment_url(commitment: Commitment) -> str:
 
 
 def meeting_url(meeting: Meeting) -> str:
-    return absolute(reverse("notifications:meeting", args=[meeting.pk]))
+    # The meeting's own page: it applies the same access policy as every other surface.
+    return absolute(reverse("meeting_detail", args=[meeting.pk]))
 
 
 def preferences_url() -> str:

@@ -5,13 +5,17 @@ place. A malformed value fails at start-up (django-environ raises ImproperlyConf
 A secret may also come from a file named by VARIABLE_FILE (Docker and Kubernetes secrets).
 """
 
+import datetime
 import os
 import re
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+from config.logging import build_logging
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -82,10 +86,13 @@ INSTALLED_APPS = [
     "api",
     "imports",
     "audit",
+    "ops",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "audit.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -97,6 +104,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a lockout flagged during the view into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -113,6 +122,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "ops.context_processors.single_sign_on",
             ],
         },
     },
@@ -147,16 +157,19 @@ LOGOUT_REDIRECT_URL = "login"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "en-gb"
-# The languages emails are written in (a user's choice in notifications); the site is English.
-# Translations live in each app's locale/ folder (notifications/locale), found without
-# LOCALE_PATHS.
+# The languages of the site and emails (a user's choice). The project catalogue is in locale/;
+# the notifications app keeps its email strings in its own locale/ folder.
 LANGUAGES = [("en-gb", "English"), ("ko", "한국어"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_time_zone("TIME_ZONE", "Asia/Seoul")
 USE_I18N = True
 USE_TZ = True
@@ -359,11 +372,104 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# Logs: one line per record with the request id, user and client address; LOG_FORMAT=json
+# writes JSON (the default in production).
 LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} must be text or json")
+LOGGING = build_logging(level=LOG_LEVEL, json_format=LOG_FORMAT == "json")
+
+# Browser security headers, in every environment so that the tests see them.
+# No inline script or style anywhere: JavaScript and CSS are files under static/.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+    }
 }
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Sessions end after a working day, and (SESSION_EXPIRE_AT_BROWSER_CLOSE) with the browser.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", False)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Request size limits. Form and JSON bodies (everything but file uploads) are held in memory
+# up to DATA_UPLOAD_MAX_MEMORY_SIZE, beyond which Django answers 400; an upload larger than
+# FILE_UPLOAD_MAX_MEMORY_SIZE is streamed to a temporary file instead of memory, and
+# ATTACHMENT_MAX_BYTES caps an attachment. A form with more fields than
+# DATA_UPLOAD_MAX_NUMBER_FIELDS is refused (a long meeting form has a few hundred).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=2000)
+
+# The client's address. Behind TRUSTED_PROXY_COUNT reverse proxies it is the Nth address from
+# the right of X-Forwarded-For (each proxy appends the address it was reached from); with 0
+# it is the connection's address and X-Forwarded-For, which anyone can send, is ignored.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
+
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failures for one username from
+# one address, that pair is locked out for AXES_COOLOFF_MINUTES; other addresses are not.
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "audit.context.client_ip"
+AXES_LOCKOUT_CALLABLE = "ops.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AUTHENTICATION_BACKENDS = [
+    # First: it refuses a locked-out sign-in before any other backend checks a password.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Single sign-on through OpenID Connect, on only when the client and the provider's endpoints
+# are configured. A first sign-in creates a user with no desk and public clearance; a user
+# whose email matches an existing account signs in as that account.
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env_secret("OIDC_RP_CLIENT_SECRET", "") or ""
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_CREATE_USER = env_bool("OIDC_CREATE_USER", True)
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="single sign-on")
+# mozilla-django-oidc redirects to this as given: a path, not a URL name.
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/"
+OIDC_REQUIRED = {
+    "OIDC_RP_CLIENT_ID": OIDC_RP_CLIENT_ID,
+    "OIDC_RP_CLIENT_SECRET": OIDC_RP_CLIENT_SECRET,
+    "OIDC_OP_AUTHORIZATION_ENDPOINT": OIDC_OP_AUTHORIZATION_ENDPOINT,
+    "OIDC_OP_TOKEN_ENDPOINT": OIDC_OP_TOKEN_ENDPOINT,
+    "OIDC_OP_USER_ENDPOINT": OIDC_OP_USER_ENDPOINT,
+    "OIDC_OP_JWKS_ENDPOINT": OIDC_OP_JWKS_ENDPOINT,
+}
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+if OIDC_ENABLED:
+    if OIDC_RP_SIGN_ALGO.startswith("HS"):  # signed with the client secret: no key set
+        del OIDC_REQUIRED["OIDC_OP_JWKS_ENDPOINT"]
+    missing = [name for name, value in OIDC_REQUIRED.items() if not value]
+    if missing:
+        raise ImproperlyConfigured(f"OIDC_RP_CLIENT_ID is set but not {', '.join(missing)}")
+    AUTHENTICATION_BACKENDS.append("ops.oidc.OidcBackend")

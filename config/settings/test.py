@@ -25,3 +25,6 @@ WHITENOISE_USE_FINDERS = True
 # of a test that does not mean to hit them.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 API_THROTTLE_RATES = {"read": "100000/min", "write": "100000/min"}
+# Django's test client signs in without a request (client.login), which django-axes refuses;
+# the tests of sign-in throttling turn it on themselves.
+AXES_ENABLED = env_bool("AXES_ENABLED", False)

@@ -1,3 +1,4 @@
+from .drafts import MeetingDraft
 from .instruments import Instrument, InstrumentParty
 from .meetings import AgendaItem, Attachment, Commitment, Meeting, Participant
 from .reference import Country, Event, Organization, Person, Post, Tenure, Topic
@@ -11,6 +12,7 @@ __all__ = [
     "Instrument",
     "InstrumentParty",
     "Meeting",
+    "MeetingDraft",
     "Organization",
     "Participant",
     "Person",

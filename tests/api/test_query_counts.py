@@ -14,6 +14,7 @@ from accounts.models import Classification
 from accounts.tokens import api_token_create
 from api.urls import router
 from engagements.models import Attachment, InstrumentParty
+from imports.models import ImportJob
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -114,6 +115,9 @@ BUILDERS = {
     ),
     "desks": _desk,
     "tokens": lambda ctx, i: api_token_create(user=ctx["user"], name=f"token {i}"),
+    "imports": lambda ctx, i: ImportJob.objects.create(
+        created_by=ctx["user"], original_name=f"{i}.csv", file="x.csv", detected_format="csv"
+    ),
 }
 
 

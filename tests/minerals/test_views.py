@@ -135,7 +135,7 @@ def test_query_counts_do_not_grow_with_the_data(
     Meeting.objects.update(status=Meeting.Status.HELD)
     pages = {
         "/minerals/": 8,
-        f"/minerals/{mineral.slug}/": 10,
+        f"/minerals/{mineral.slug}/": 13,
         "/minerals/coverage/": 16,
         "/minerals/country/AA/": 7,
     }

@@ -66,7 +66,7 @@ def test_the_feed_parses_and_keeps_each_meetings_time_zone(client, feed_token, m
     assert event.decoded("DTEND") - start == datetime.timedelta(minutes=45)
     assert str(event["SUMMARY"]) == "Korea-Chile bilateral"
     assert str(event["DESCRIPTION"]) == "Lithium and copper"
-    assert str(event["URL"]).endswith(f"/notifications/meetings/{held.pk}/")
+    assert str(event["URL"]).endswith(f"/meetings/{held.pk}/")
     zones = {str(zone["TZID"]) for zone in calendar.walk("VTIMEZONE")}
     assert {"America/Santiago", "America/La_Paz"} <= zones
 

@@ -1,0 +1,132 @@
+"""Reads of the audit trail.
+
+`entries_for(obj, user)` is what a record's page shows (templates/audit/_trail.html):
+
+    {% include "audit/_trail.html" with entries=audit_entries %}
+
+with `audit_entries = audit.selectors.entries_for(meeting, request.user)` in the view.
+A user sees the trail of a record they may read, minus entries made while the record was
+classified above their clearance; addresses and request ids are for administrators only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, QuerySet
+
+from accounts import policy
+from accounts.models import Classification
+from engagements.models import Commitment, Meeting, Participant
+from engagements.selectors import commitment_is_visible_to, meeting_is_visible_to
+
+from .models import AuditEntry, FieldChange
+
+TRAIL_LIMIT = 200
+# A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
+_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _may_read(obj: Any, user: Any) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if policy.is_administrator(user):
+        return True
+    if isinstance(obj, Meeting):
+        return meeting_is_visible_to(user=user, meeting=obj)
+    if isinstance(obj, Participant):
+        return meeting_is_visible_to(user=user, meeting=obj.meeting)
+    if isinstance(obj, Commitment):
+        return commitment_is_visible_to(user=user, commitment=obj)
+    # Users' own records: only administrators (and the user themself) see their trail.
+    if obj._meta.label == "accounts.User":
+        return obj.pk == user.pk
+    # Unclassified reference records (tenures, instruments) are read by every signed-in user.
+    return True
+
+
+def entries_for(obj: Any, user: Any, *, limit: int = TRAIL_LIMIT) -> QuerySet[AuditEntry]:
+    """The trail of one record, newest first: for a meeting also that of its participants
+    and commitments. Empty if the user may not read the record."""
+    if obj is None or obj.pk is None or not _may_read(obj, user):
+        return AuditEntry.objects.none()
+    content_type = ContentType.objects.get_for_model(type(obj))
+    own = Q(content_type=content_type, object_id=str(obj.pk))
+    if isinstance(obj, Meeting):
+        own |= Q(meeting_pk=obj.pk)
+    entries = AuditEntry.objects.filter(own)
+    if not policy.is_administrator(user):
+        entries = entries.filter(
+            Q(classification__isnull=True)
+            | Q(classification__lte=max(Classification.INTERNAL, user.clearance))
+        )
+    return entries.select_related("content_type").order_by("-at", "-id")[:limit]
+
+
+def changes_of(entry: AuditEntry) -> list[FieldChange]:
+    return entry.field_changes()
+
+
+CSV_HEADER = (
+    "at",
+    "action",
+    "record_type",
+    "record_id",
+    "record",
+    "user_id",
+    "username",
+    "ip",
+    "request_id",
+    "channel",
+    "detail",
+    "changes",
+)
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    if text.startswith(_FORMULA_TRIGGERS):
+        return "'" + text
+    return text
+
+
+def entries_as_csv(entries: QuerySet[AuditEntry]) -> Iterator[str]:
+    """CSV lines of the entries, streamed (the trail grows without bound)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate(0)
+        return text
+
+    writer.writerow(CSV_HEADER)
+    yield flush()
+    rows: Iterable[AuditEntry] = entries.select_related("content_type").iterator(chunk_size=2000)
+    for entry in rows:
+        writer.writerow(
+            [
+                _cell(value)
+                for value in (
+                    entry.at.isoformat(),
+                    entry.action,
+                    f"{entry.content_type.app_label}.{entry.content_type.model}",
+                    entry.object_id,
+                    entry.object_repr,
+                    entry.user_id,
+                    entry.username,
+                    entry.ip,
+                    entry.request_id,
+                    entry.channel,
+                    entry.label,
+                    json.dumps(entry.changes, ensure_ascii=False, default=str, sort_keys=True),
+                )
+            ]
+        )
+        yield flush()
