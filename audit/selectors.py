@@ -22,14 +22,13 @@ from django.db.models import Q, QuerySet
 
 from accounts import policy
 from accounts.models import Classification
+from engagements.exports import neutralise
 from engagements.models import Commitment, Meeting, Participant
 from engagements.selectors import commitment_is_visible_to, meeting_is_visible_to
 
 from .models import AuditEntry, FieldChange
 
 TRAIL_LIMIT = 200
-# A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _may_read(obj: Any, user: Any) -> bool:
@@ -89,10 +88,7 @@ CSV_HEADER = (
 
 
 def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_TRIGGERS):
-        return "'" + text
-    return text
+    return str(neutralise("" if value is None else str(value)))
 
 
 def entries_as_csv(entries: QuerySet[AuditEntry]) -> Iterator[str]:

@@ -24,7 +24,7 @@ from notifications.selectors import OPEN_STATUSES, commitments_owned_by
 
 from .charts import QuarterChart, quarterly_chart
 from .models import Commitment, Meeting, Participant
-from .selectors import commitments_visible_to, meetings_visible_to
+from .selectors import commitments_visible_to, meetings_visible_to, participated_meeting_ids
 
 DUE_SOON_DAYS = 14
 DASHBOARD_ROWS = 10
@@ -110,8 +110,7 @@ def my_commitments_due(*, user: Any, today: datetime.date, limit: int = DASHBOAR
 def _desk_or_participation(user: Any) -> Q:
     if not getattr(user, "is_authenticated", False):
         return Q(pk__in=[])
-    took_part = Participant.objects.filter(person__user=user).values("meeting_id")
-    return Q(desk_id__in=policy.desk_ids_of(user)) | Q(id__in=took_part)
+    return Q(desk_id__in=policy.desk_ids_of(user)) | Q(id__in=participated_meeting_ids(user))
 
 
 def upcoming_meetings_of_my_desks(

@@ -30,7 +30,8 @@ from .models import (
 )
 
 
-def _participated_meetings(user: Any) -> Any:
+def participated_meeting_ids(user: Any) -> Any:
+    """The ids of the meetings the user took part in (a subquery)."""
     return Participant.objects.filter(person__user=user).values("meeting_id")
 
 
@@ -39,7 +40,7 @@ def _meeting_filter(user: Any, *, prefix: str = "") -> Q:
         user,
         classification_field=f"{prefix}classification",
         desk_field=f"{prefix}desk_id",
-        participation=Q(**{f"{prefix}id__in": _participated_meetings(user)})
+        participation=Q(**{f"{prefix}id__in": participated_meeting_ids(user)})
         if getattr(user, "is_authenticated", False)
         else None,
     )

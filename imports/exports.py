@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Classification
 from engagements import selectors
+from engagements.exports import neutralise
 from engagements.models import Meeting, Organization, Participant, Person, Post, Tenure
 
 TRANSPARENCY_HEADER = (
@@ -30,8 +31,6 @@ TRANSPARENCY_HEADER = (
     "Purpose of meeting",
 )
 
-# A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _PERIOD = re.compile(r"^(?P<year>\d{4})-?Q(?P<quarter>[1-4])$", re.IGNORECASE)
 
 
@@ -48,7 +47,7 @@ class Period:
 
 def neutralise_formula(value: str) -> str:
     """A leading single quote makes a spreadsheet show the cell as text, not run it."""
-    return f"'{value}" if value.startswith(_FORMULA_TRIGGERS) else value
+    return str(neutralise(value))
 
 
 def quarter_period(year: int, quarter: int) -> Period:
