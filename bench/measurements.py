@@ -284,10 +284,7 @@ def _raw_api_search_page(user: User, term: str) -> str:
         WITH page AS (
             SELECT {_MEETING_COLUMNS} {_MEETING_JOINS}
             WHERE ({_VISIBLE_MEETINGS})
-              AND to_tsvector('english'::regconfig, coalesce(m.title, '') || ' ' ||
-                  coalesce(m.summary, '') || ' ' || coalesce(m.notes, '') || ' ' ||
-                  coalesce(m.outcomes, ''))
-                  @@ websearch_to_tsquery('english'::regconfig, %(term)s)
+              AND m.search_vector @@ websearch_to_tsquery('english'::regconfig, %(term)s)
             ORDER BY m.start DESC, m.id DESC LIMIT %(limit)s
         )
         SELECT page.*, {_MEETING_NESTED} FROM page ORDER BY page.start DESC, page.id DESC

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Classification, Desk
 from minerals.models import Mineral
 
-from .api.filters import search_meetings, topic_and_descendants
+from .api.filters import meetings_with_country, search_meetings, topic_and_descendants
 from .models import Country, Instrument, Meeting, Participant, Topic
 from .search import MEETING_SEARCH_CONFIG
 
@@ -148,10 +148,7 @@ class MeetingFilter(django_filters.FilterSet):
     def filter_country(
         self, queryset: QuerySet[Meeting], name: str, value: Country
     ) -> QuerySet[Meeting]:
-        met = Meeting.counterpart_countries.through.objects.filter(
-            meeting_id=OuterRef("pk"), country_id=value.pk
-        )
-        return queryset.filter(Q(country_id=value.pk) | Exists(met))
+        return meetings_with_country(queryset, country_id=value.pk)
 
     def filter_person(
         self, queryset: QuerySet[Meeting], name: str, value: str

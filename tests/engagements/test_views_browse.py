@@ -319,7 +319,9 @@ def test_query_count_does_not_grow_with_rows(
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the GIN index is PostgreSQL's")
 def test_the_search_uses_the_gin_index(alice, desk_latam):
     factories.MeetingFactory.create_batch(5, desk=desk_latam)
-    filterset = MeetingFilter({"q": "lithium"}, queryset=selectors.meetings_visible_to(alice))
+    # All meetings rather than alice's: on a table this small, the planner may rightly
+    # prefer the classification index for the access filter and test the search row by row.
+    filterset = MeetingFilter({"q": "lithium"}, queryset=Meeting.objects.all())
     queryset = filterset.qs
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
