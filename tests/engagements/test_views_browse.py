@@ -310,8 +310,10 @@ def test_query_count_does_not_grow_with_rows(
         "date_from": "2000-01-01",
         "status": "held",
     }
+    # 17 at most with every filter: the country filter reads the country's meeting ids in a
+    # query of its own (engagements.api.filters.meetings_with_country).
     for params in ({}, everything, {"page": "2"}):
-        with django_assert_max_num_queries(16):
+        with django_assert_max_num_queries(17):
             response = client.get(URL, params)
         assert response.status_code == 200
 
