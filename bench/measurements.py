@@ -305,6 +305,41 @@ def api_meetings_search(size: int) -> Case:
     )
 
 
+# The country filter through the API: a page of the meetings held in or met with the
+# country met most often, and with the 50th (at 100,000 meetings, about 150 meetings; see
+# engagements.api.filters.meetings_with_country for the two ways they are read).
+
+
+def _country_by_rank(rank: int) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT c.iso2 FROM engagements_meeting_counterpart_countries mc
+               JOIN engagements_country c ON c.id = mc.country_id
+               GROUP BY c.iso2 ORDER BY count(*) DESC, c.iso2 OFFSET %s LIMIT 1""",
+            [rank - 1],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise Skip(f"fewer than {rank} countries met")
+    return str(row[0])
+
+
+def _country_case(rank: int) -> Case:
+    client = _api_client(bench_user())
+    url = f"/api/v1/meetings/?country={_country_by_rank(rank)}&page_size={PAGE}"
+    return Case(run=lambda: _get_ok(client, url), extra=lambda: {"url": url})
+
+
+@measurement("API meetings list by country (the one met most)")
+def api_meetings_country_common(size: int) -> Case:
+    return _country_case(1)
+
+
+@measurement("API meetings list by country (the 50th most met)")
+def api_meetings_country_rare(size: int) -> Case:
+    return _country_case(50)
+
+
 # The web pages (issue #8), rendered by the server for a signed-in desk officer of the
 # generated data: the whole Django stack in process (middleware, session, view, template),
 # without the network. A page whose URL name does not exist yet is skipped, not failed.

@@ -148,7 +148,7 @@ class MeetingFilter(django_filters.FilterSet):
     def filter_country(
         self, queryset: QuerySet[Meeting], name: str, value: Country
     ) -> QuerySet[Meeting]:
-        return meetings_with_country(queryset, country_id=value.pk)
+        return meetings_with_country(queryset, value.pk)
 
     def filter_person(
         self, queryset: QuerySet[Meeting], name: str, value: str

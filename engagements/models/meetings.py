@@ -103,6 +103,9 @@ class Meeting(models.Model):
             models.Index(fields=["updated_at"], name="meeting_updated_idx"),
             # Lists are newest first; with this index a page is read in order, not sorted.
             models.Index(fields=["-start", "-id"], name="meeting_start_desc_idx"),
+            # The ids of a country's meetings from the index alone (the country filter:
+            # engagements.api.filters.meetings_with_country).
+            models.Index(fields=["country", "id"], name="meeting_country_id_idx"),
         ]
         constraints = [
             models.CheckConstraint(
