@@ -16,12 +16,14 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
 from accounts.tokens import api_token_create
 from bench.users import desk_officers
+from engagements.api import filters as api_filters
 from engagements.demo_data import demo_data_generate
 from engagements.models import Meeting
 from engagements.search import MEETING_SEARCH_INDEX
@@ -174,3 +176,61 @@ def test_a_search_for_a_common_word_does_not_scan_the_table(api: APIClient) -> N
     scans = _scans_of_meetings(_plan_nodes(sql))
     assert scans, sql
     assert not any(scan.endswith("Seq Scan") for scan in scans), explain(sql)
+
+
+def _country_met(most: bool) -> str:
+    """The country met most often, or one met a few times (3 to 30)."""
+    counts = list(
+        Meeting.counterpart_countries.through.objects.values_list("country__iso2")
+        .annotate(n=Count("meeting_id"))
+        .order_by("-n" if most else "n", "country__iso2")
+    )
+    first = next((iso2 for iso2, n in counts if most or 3 <= n <= 30), None)
+    assert first is not None
+    return str(first)
+
+
+def _subplans_reading(node: dict[str, Any], table: str) -> list[str]:
+    """The names of the subplans ("SubPlan 4") under `node` that read `table`."""
+
+    def reads(tree: dict[str, Any]) -> bool:
+        return tree.get("Relation Name") == table or any(
+            reads(child) for child in tree.get("Plans", [])
+        )
+
+    found = []
+    if "Subplan Name" in node and reads(node):
+        found.append(node["Subplan Name"])
+    for child in node.get("Plans", []):
+        found += _subplans_reading(child, table)
+    return found
+
+
+def test_a_country_met_a_few_times_is_read_by_primary_key(api: APIClient) -> None:
+    """Its meeting ids are read first; the page is read among them by primary key, not by
+    walking the newest-first index through the meetings of other countries."""
+    body, sql = _meetings_query(api, f"{URL}?country={_country_met(most=False)}&page_size=50")
+    assert body["results"]
+
+    scans = _scans_of_meetings(_plan_nodes(sql))
+    assert not any(scan.endswith("Seq Scan") for scan in scans), explain(sql)
+    assert "Index Scan meeting_start_desc_idx" not in scans, explain(sql)
+
+
+def test_a_country_with_many_meetings_is_walked_with_a_lookup_per_meeting(
+    api: APIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above COUNTRY_IDS_MAX meetings, the newest-first index is walked, each meeting tested
+    with a lookup in the counterpart index: no hash of all the country's meetings first."""
+    monkeypatch.setattr(api_filters, "COUNTRY_IDS_MAX", 10)
+    body, sql = _meetings_query(api, f"{URL}?country={_country_met(most=True)}&page_size=50")
+    assert len(body["results"]) == 50
+
+    nodes = _plan_nodes(sql)
+    scans = _scans_of_meetings(nodes)
+    assert "Index Scan meeting_start_desc_idx" in scans, explain(sql)
+    assert not any(scan.endswith("Seq Scan") for scan in scans), explain(sql)
+    text = explain(sql)
+    subplans = _subplans_reading(nodes[0], Meeting.counterpart_countries.through._meta.db_table)
+    assert subplans, text
+    assert not any(f"hashed {name}" in text for name in subplans), text
