@@ -25,6 +25,8 @@ def notes(entry: dict[str, Any]) -> str:
             f"{entry['rows']:,} rows, {entry['import_rows_per_second']:,} rows/s "
             f"(COPY {entry.get('copy_rows_per_second', 0):,} rows/s)"
         )
+    if "url" in entry:
+        parts.append(f"`{entry['url'].removeprefix('/api/v1/meetings/')}`")
     if entry.get("load_average"):
         parts.append(f"load {entry['load_average'][0]:.1f}")
     return "; ".join(parts)

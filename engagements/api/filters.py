@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo
 
 import django_filters
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchQuery
-from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db import connection, models
+from django.db.models import Exists, F, Lookup, OuterRef, Q, QuerySet, Subquery, Value
 
 from api.filters import IntegerFilter, StrictBooleanFilter
 
@@ -81,6 +82,19 @@ def search_meetings(queryset: QuerySet[Meeting], text: str) -> QuerySet[Meeting]
 # page is read by primary key among them; only a country with more meetings takes the walk,
 # which then finds a page within the first few thousand meetings.
 COUNTRY_IDS_MAX = 5000
+_ID_ARRAY: ArrayField[list[int], list[int]] = ArrayField(models.BigIntegerField())
+
+
+class _AnyOf(Lookup):
+    """`lhs = ANY(array)`: the array one parameter (PostgreSQL)."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
 
 
 def meetings_with_country(queryset: QuerySet[Meeting], country_id: int | None) -> QuerySet[Meeting]:
@@ -103,7 +117,13 @@ def meetings_with_country(queryset: QuerySet[Meeting], country_id: int | None) -
         )[:limit]
     )
     if len(rows) < limit:
-        return queryset.filter(pk__in=sorted(set(rows)))
+        ids = sorted(set(rows))
+        if connection.vendor != "postgresql":
+            return queryset.filter(pk__in=ids)
+        # One array parameter, `id = ANY(%s)`, rather than thousands in `id IN (...)`:
+        # each of those is prepared by Django and psycopg and copied with every clone of
+        # the query (25 ms of Python for 2,800 ids).
+        return queryset.filter(_AnyOf(F("pk"), Value(ids, output_field=_ID_ARRAY)))
     # A scalar subquery, not EXISTS: PostgreSQL would turn EXISTS into a hash of all the
     # country's meetings (200,000 at 1,000,000 meetings; 150 ms to build) before reading
     # the first row; this one is a lookup in the (meeting, country) index per row walked.
