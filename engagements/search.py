@@ -32,12 +32,6 @@ MEETING_SEARCH_INDEX = "meeting_search_idx"
 MEETING_SEARCH_COLUMN = "search_vector"
 
 
-def meeting_search_document_sql() -> str:
-    """The SQL expression the stored column is generated from (migration 0007)."""
-    text = " || ' ' || ".join(f"coalesce({name}, '')" for name in MEETING_SEARCH_FIELDS)
-    return f"to_tsvector('{MEETING_SEARCH_CONFIG}'::regconfig, {text})"
-
-
 class MeetingSearchVector(Expression):
     """The stored search vector of the meeting a query reads (PostgreSQL only). Resolves to
     a column of the query's own meetings table, so it keeps pointing at the right table when

@@ -5,6 +5,7 @@ else gets 404 (imports.selectors)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -190,18 +191,26 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "imports/detail.html", context, status=400)
 
 
-@require_POST
-@login_required
-def import_validate(request: HttpRequest, pk: int) -> HttpResponse:
-    job = _job(request, pk)
+def _job_action(request: HttpRequest, job: ImportJob, action: Callable[[], object]) -> HttpResponse:
+    """Run an action on the job and go back to its page: a refusal (the job is not in a
+    state for it) becomes messages there; a job the user may not act on is a 404."""
     try:
-        services.import_job_request_validation(job=job, user=request.user)
+        action()
     except ValidationError as error:
         for message in _messages_of(error):
             messages.error(request, message)
     except services.ImportPermissionDenied:
         raise Http404 from None
     return redirect("imports:detail", pk=job.pk)
+
+
+@require_POST
+@login_required
+def import_validate(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job(request, pk)
+    return _job_action(
+        request, job, lambda: services.import_job_request_validation(job=job, user=request.user)
+    )
 
 
 @require_POST
@@ -212,28 +221,20 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose which rows to import."))
         return redirect("imports:detail", pk=job.pk)
-    try:
-        services.import_job_confirm(job=job, user=request.user, mode=form.cleaned_data["mode"])
-    except ValidationError as error:
-        for message in _messages_of(error):
-            messages.error(request, message)
-    except services.ImportPermissionDenied:
-        raise Http404 from None
-    return redirect("imports:detail", pk=job.pk)
+    return _job_action(
+        request,
+        job,
+        lambda: services.import_job_confirm(
+            job=job, user=request.user, mode=form.cleaned_data["mode"]
+        ),
+    )
 
 
 @require_POST
 @login_required
 def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
-    try:
-        services.import_job_cancel(job=job, user=request.user)
-    except ValidationError as error:
-        for message in _messages_of(error):
-            messages.error(request, message)
-    except services.ImportPermissionDenied:
-        raise Http404 from None
-    return redirect("imports:detail", pk=job.pk)
+    return _job_action(request, job, lambda: services.import_job_cancel(job=job, user=request.user))
 
 
 def _json_download(data: dict[str, str], filename: str) -> HttpResponse:

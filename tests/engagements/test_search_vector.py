@@ -13,9 +13,10 @@ from engagements.api.filters import search_meetings
 from engagements.models import Country, Meeting
 from engagements.search import (
     MEETING_SEARCH_COLUMN,
+    MEETING_SEARCH_CONFIG,
+    MEETING_SEARCH_FIELDS,
     MEETING_SEARCH_INDEX,
     MeetingSearchVector,
-    meeting_search_document_sql,
 )
 from tests import factories
 
@@ -32,7 +33,8 @@ def _found(text: str) -> set[int]:
 
 def test_the_migration_generates_the_column_from_the_documented_expression():
     migration = importlib.import_module("engagements.migrations.0007_meeting_search_vector")
-    assert meeting_search_document_sql() == migration.DOCUMENT
+    text = " || ' ' || ".join(f"coalesce({name}, '')" for name in MEETING_SEARCH_FIELDS)
+    assert f"to_tsvector('{MEETING_SEARCH_CONFIG}'::regconfig, {text})" == migration.DOCUMENT
     assert migration.MEETING_SEARCH_COLUMN == MEETING_SEARCH_COLUMN
     assert migration.MEETING_SEARCH_INDEX == MEETING_SEARCH_INDEX
 
