@@ -306,8 +306,9 @@ def api_meetings_search(size: int) -> Case:
 
 
 # The country filter through the API: a page of the meetings held in or met with the
-# country met most often, and with the 50th (at 100,000 meetings, about 150 meetings; see
-# engagements.api.filters.meetings_with_country for the two ways they are read).
+# country met most often, and with the 50th (about 300 meetings at 100,000, 2,700 at
+# 1,000,000; see engagements.api.filters.meetings_with_country for the two ways they are
+# read).
 
 
 def _country_by_rank(rank: int) -> str:
