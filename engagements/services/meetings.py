@@ -1,0 +1,306 @@
+"""Writes of meetings with their participants, agenda, tags and commitments."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+
+from accounts import policy
+from accounts.models import Desk
+from core.exceptions import PermissionDenied, VersionConflict
+
+from ..models import (
+    AgendaItem,
+    Country,
+    Instrument,
+    Meeting,
+    Organization,
+    Participant,
+    Person,
+    Post,
+    Topic,
+)
+from ..selectors import tenure_valid_on
+from ..signals import meeting_deleted, meeting_saved
+from .commitments import CommitmentInput, _write_commitments
+from .common import _prefixed
+
+
+@dataclass
+class ParticipantInput:
+    side: str
+    person: Person | None = None
+    raw_name: str = ""
+    organization: Organization | None = None
+    country: Country | None = None
+    post: Post | None = None
+    # None: fill from the tenure valid on the meeting date. A string is kept as typed.
+    post_label: str | None = None
+    is_head_of_delegation: bool = False
+
+
+@dataclass
+class AgendaItemInput:
+    title: str
+    topic: Topic | None = None
+    notes: str = ""
+    outcome: str = ""
+
+
+@dataclass
+class MeetingInput:
+    title: str
+    start: datetime.datetime
+    desk: Desk
+    time_zone: str = "UTC"
+    kind: str = Meeting.Kind.BILATERAL
+    status: str = Meeting.Status.HELD
+    date_precision: str = Meeting.DatePrecision.DAY
+    end: datetime.datetime | None = None
+    place: str = ""
+    city: str = ""
+    country: Country | None = None
+    event: Any = None
+    classification: int = 1
+    summary: str = ""
+    notes: str = ""
+    outcomes: str = ""
+    source: str = ""
+    source_url: str = ""
+    external_source: str = ""
+    external_id: str = ""
+    topics: Sequence[Topic] = field(default_factory=list)
+    minerals: Sequence[Any] = field(default_factory=list)
+    instruments: Sequence[Instrument] = field(default_factory=list)
+    counterpart_countries: Sequence[Country] = field(default_factory=list)
+    participants: Sequence[ParticipantInput] = field(default_factory=list)
+    agenda_items: Sequence[AgendaItemInput] = field(default_factory=list)
+    commitments: Sequence[CommitmentInput] = field(default_factory=list)
+
+
+MEETING_SCALAR_FIELDS = (
+    "title",
+    "start",
+    "end",
+    "time_zone",
+    "kind",
+    "status",
+    "date_precision",
+    "place",
+    "city",
+    "country",
+    "event",
+    "desk",
+    "classification",
+    "summary",
+    "notes",
+    "outcomes",
+    "source",
+    "source_url",
+    "external_source",
+    "external_id",
+)
+
+
+def _check_time_zone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValidationError({"time_zone": f"Unknown time zone {name!r}."}) from error
+
+
+def _check_may_write(user: Any, *, desk: Desk, classification: int) -> None:
+    if not policy.can_write_for_desk(user, desk_id=desk.pk):
+        raise PermissionDenied(f"{user} does not belong to the desk {desk}.")
+    if not policy.is_administrator(user) and classification > user.clearance:
+        raise ValidationError(
+            {"classification": "Classification above your own clearance is not allowed."}
+        )
+
+
+def _write_participants(
+    meeting: Meeting, participants: Sequence[ParticipantInput]
+) -> list[Participant]:
+    day = meeting.meeting_date
+    rows = []
+    errors: dict[str, list[str]] = {}
+    order_by_side: dict[str, int] = {}
+    for index, item in enumerate(participants):
+        post, label, organization = item.post, item.post_label, item.organization
+        if item.person is not None and (label is None or post is None):
+            tenure = tenure_valid_on(person_id=item.person.pk, day=day, post=item.post)
+            if tenure is not None:
+                post = post or tenure.post
+                if label is None:
+                    label = tenure.post.label
+        if post is not None and organization is None:
+            organization = post.organization
+        country = item.country or (organization.country if organization else None)
+        order_by_side[item.side] = order_by_side.get(item.side, 0) + 1
+        participant = Participant(
+            meeting=meeting,
+            person=item.person,
+            raw_name=item.raw_name.strip(),
+            side=item.side,
+            organization=organization,
+            country=country,
+            post=post,
+            post_label=label or "",
+            is_head_of_delegation=item.is_head_of_delegation,
+            order=order_by_side[item.side],
+        )
+        # Uniqueness within the meeting is checked below across the whole list: the rows
+        # in the database are about to be replaced, so comparing against them is wrong.
+        try:
+            participant.full_clean(exclude=["meeting"], validate_constraints=False)
+        except ValidationError as error:
+            errors.update(_prefixed(error, f"participants[{index}]").message_dict)
+        if item.person is None and not participant.raw_name:
+            errors.setdefault(f"participants[{index}].person", []).append(
+                "Choose a person or type the name as recorded."
+            )
+        rows.append(participant)
+    persons = [item.person.pk for item in participants if item.person is not None]
+    for index, item in enumerate(participants):
+        if item.person is not None and persons.count(item.person.pk) > 1:
+            errors.setdefault(f"participants[{index}].person", []).append(
+                "This person is listed twice."
+            )
+    for side in {item.side for item in participants}:
+        heads = [
+            i
+            for i, item in enumerate(participants)
+            if item.side == side and item.is_head_of_delegation
+        ]
+        for index in heads[1:]:
+            errors.setdefault(f"participants[{index}].is_head_of_delegation", []).append(
+                "Only one head of delegation per side."
+            )
+    if errors:
+        raise ValidationError(errors)
+    Participant.objects.filter(meeting=meeting).delete()
+    for participant in rows:
+        participant.save()
+    return rows
+
+
+def _write_agenda(meeting: Meeting, items: Sequence[AgendaItemInput]) -> None:
+    errors: dict[str, list[str]] = {}
+    rows = []
+    for index, item in enumerate(items):
+        row = AgendaItem(
+            meeting=meeting,
+            order=index + 1,
+            title=item.title,
+            topic=item.topic,
+            notes=item.notes,
+            outcome=item.outcome,
+        )
+        try:
+            row.full_clean(exclude=["meeting"], validate_constraints=False)
+        except ValidationError as error:
+            errors.update(_prefixed(error, f"agenda_items[{index}]").message_dict)
+        rows.append(row)
+    if errors:
+        raise ValidationError(errors)
+    AgendaItem.objects.filter(meeting=meeting).delete()
+    AgendaItem.objects.bulk_create(rows)
+
+
+def _set_tags(meeting: Meeting, data: MeetingInput) -> None:
+    meeting.topics.set(data.topics)
+    meeting.minerals.set(data.minerals)
+    meeting.instruments.set(data.instruments)
+    countries = list(data.counterpart_countries)
+    if not countries:
+        countries = [
+            p.country
+            for p in meeting.participants.select_related("country").filter(side="counterpart")
+            if p.country is not None
+        ]
+    meeting.counterpart_countries.set({c.pk: c for c in countries}.values())
+
+
+def _validate_meeting(meeting: Meeting) -> None:
+    _check_time_zone(meeting.time_zone)
+    meeting.full_clean(exclude=["topics", "minerals", "instruments", "counterpart_countries"])
+
+
+@transaction.atomic
+def meeting_create(*, user: Any, data: MeetingInput) -> Meeting:
+    """Write a meeting with its participants, agenda, tags and commitments, all or nothing."""
+    _check_may_write(user, desk=data.desk, classification=data.classification)
+    meeting = Meeting(created_by=user if getattr(user, "pk", None) else None)
+    for name in MEETING_SCALAR_FIELDS:
+        setattr(meeting, name, getattr(data, name))
+    _validate_meeting(meeting)
+    meeting.save()
+    _write_participants(meeting, data.participants)
+    _write_agenda(meeting, data.agenda_items)
+    _set_tags(meeting, data)
+    _write_commitments(meeting, data.commitments, user=user)
+    meeting_saved.send(sender=Meeting, meeting=meeting, created=True, user=user)
+    return meeting
+
+
+@transaction.atomic
+def meeting_update(
+    *, user: Any, meeting: Meeting, expected_version: int, data: MeetingInput
+) -> Meeting:
+    """Replace a meeting's record. Fails with VersionConflict if it changed since it was read.
+
+    Participants and agenda items are replaced by those given; commitments given with an
+    id are updated, those without are added, and the others are left as they are.
+    """
+    _check_may_write(user, desk=meeting.desk, classification=meeting.classification)
+    _check_may_write(user, desk=data.desk, classification=data.classification)
+    claimed = Meeting.objects.filter(pk=meeting.pk, version=expected_version).update(
+        version=F("version") + 1
+    )
+    if not claimed:
+        current = Meeting.objects.filter(pk=meeting.pk).values_list("version", flat=True).first()
+        raise VersionConflict(current_version=current or 0)
+    meeting.refresh_from_db()
+    for name in MEETING_SCALAR_FIELDS:
+        setattr(meeting, name, getattr(data, name))
+    _validate_meeting(meeting)
+    meeting.save()
+    _write_participants(meeting, data.participants)
+    _write_agenda(meeting, data.agenda_items)
+    _set_tags(meeting, data)
+    _write_commitments(meeting, data.commitments, user=user)
+    meeting_saved.send(sender=Meeting, meeting=meeting, created=False, user=user)
+    return meeting
+
+
+@transaction.atomic
+def meeting_delete(*, user: Any, meeting: Meeting, expected_version: int | None = None) -> None:
+    """Delete a meeting with its participants, agenda, commitments and attachments.
+
+    Receivers of meeting_deleted get a snapshot taken before the rows are gone, so they
+    can still decide who may hear of it (the access policy needs desk and classification).
+    """
+    _check_may_write(user, desk=meeting.desk, classification=meeting.classification)
+    locked = Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
+    if locked is None:
+        return
+    if expected_version is not None and locked.version != expected_version:
+        raise VersionConflict(current_version=locked.version)
+    snapshot = {
+        "id": locked.pk,
+        "title": locked.title,
+        "desk_id": locked.desk_id,
+        "classification": locked.classification,
+        "participant_person_ids": list(
+            locked.participants.exclude(person=None).values_list("person_id", flat=True)
+        ),
+    }
+    locked.delete()
+    meeting_deleted.send(sender=Meeting, meeting_id=snapshot["id"], snapshot=snapshot, user=user)

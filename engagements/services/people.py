@@ -1,0 +1,113 @@
+"""Writes of people and their tenures of posts."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+
+from accounts import policy
+from core.exceptions import PermissionDenied
+
+from ..models import Country, Person, Post, Tenure
+from .common import _unique_slug
+
+
+def _overlapping_tenures(tenure: Tenure) -> Iterable[Tenure]:
+    others = Tenure.objects.filter(post_id=tenure.post_id).exclude(pk=tenure.pk)
+    if tenure.end_date is not None:
+        others = others.filter(start_date__lt=tenure.end_date)
+    return others.filter(
+        Q(end_date__isnull=True) | Q(end_date__gt=tenure.start_date)
+    ).select_related("person")
+
+
+def _save_tenure(tenure: Tenure) -> Tenure:
+    tenure.exclusive = tenure.post.single_holder
+    # The PostgreSQL exclusion constraint is not portable; the same rule is checked here.
+    tenure.full_clean(validate_constraints=True)
+    if tenure.exclusive:
+        clash = next(iter(_overlapping_tenures(tenure)), None)
+        if clash is not None:
+            raise ValidationError(
+                {
+                    "start_date": f"{tenure.post.label} is a single-holder post and "
+                    f"{clash.person} held it from {clash.start_date} to "
+                    f"{clash.end_date or 'present'}: tenures may not overlap."
+                }
+            )
+    tenure.save()
+    return tenure
+
+
+@transaction.atomic
+def tenure_create(
+    *,
+    person: Person,
+    post: Post,
+    start_date: datetime.date,
+    end_date: datetime.date | None = None,
+    source: str = "",
+    source_url: str = "",
+    last_verified: datetime.date | None = None,
+    note: str = "",
+) -> Tenure:
+    tenure = Tenure(
+        person=person,
+        post=post,
+        start_date=start_date,
+        end_date=end_date,
+        source=source,
+        source_url=source_url,
+        last_verified=last_verified,
+        note=note,
+    )
+    return _save_tenure(tenure)
+
+
+@transaction.atomic
+def tenure_update(*, tenure: Tenure, **changes: Any) -> Tenure:
+    allowed = {
+        "person",
+        "post",
+        "start_date",
+        "end_date",
+        "source",
+        "source_url",
+        "last_verified",
+        "note",
+    }
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed here." for name in unknown})
+    for name, value in changes.items():
+        setattr(tenure, name, value)
+    return _save_tenure(tenure)
+
+
+@transaction.atomic
+def person_create(
+    *,
+    user: Any,
+    name: str,
+    native_name: str = "",
+    honorific_prefix: str = "",
+    nationality: Country | None = None,
+) -> Person:
+    """A person added while logging a meeting. Officers of a desk and administrators may."""
+    if not (policy.is_administrator(user) or policy.desk_ids_of(user).exists()):
+        raise PermissionDenied(f"{user} may not add people.")
+    person = Person(
+        name=name.strip(),
+        native_name=native_name.strip(),
+        honorific_prefix=honorific_prefix.strip(),
+        nationality=nationality,
+    )
+    person.slug = _unique_slug(Person, person.name or person.native_name)
+    person.full_clean()
+    person.save()
+    return person
