@@ -72,3 +72,25 @@ def can_write_for_desk(user: Any, *, desk_id: int | None) -> bool:
     return (
         desk_id is not None and DeskMembership.objects.filter(user=user, desk_id=desk_id).exists()
     )
+
+
+def can_classify(user: Any, *, classification: int) -> bool:
+    """A record may be written at a classification up to the writer's own clearance;
+    administrators may write at any."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return is_administrator(user) or classification <= user.clearance
+
+
+def can_write(user: Any, *, desk_id: int | None, classification: int) -> bool:
+    """Write a record of a desk at a classification: both rules above at once."""
+    return can_write_for_desk(user, desk_id=desk_id) and can_classify(
+        user, classification=classification
+    )
+
+
+def may_log_meetings(user: Any) -> bool:
+    """Officers and leads of any desk, and administrators, may log meetings at all."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return is_administrator(user) or desk_ids_of(user).exists()

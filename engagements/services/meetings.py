@@ -119,7 +119,7 @@ def _check_time_zone(name: str) -> None:
 def _check_may_write(user: Any, *, desk: Desk, classification: int) -> None:
     if not policy.can_write_for_desk(user, desk_id=desk.pk):
         raise PermissionDenied(f"{user} does not belong to the desk {desk}.")
-    if not policy.is_administrator(user) and classification > user.clearance:
+    if not policy.can_classify(user, classification=classification):
         raise ValidationError(
             {"classification": "Classification above your own clearance is not allowed."}
         )

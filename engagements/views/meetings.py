@@ -61,10 +61,6 @@ AUTOCOMPLETE_LIMIT = 10
 _ROW_PREFIX = re.compile(rf"^{PARTICIPANTS_PREFIX}-(\d+|__prefix__)$")
 
 
-def _may_log_meetings(user: Any) -> bool:
-    return policy.is_administrator(user) or policy.desk_ids_of(user).exists()
-
-
 def _draft_data(request: HttpRequest) -> dict[str, list[str]]:
     return {
         key: request.POST.getlist(key)
@@ -133,7 +129,7 @@ def _save_draft(
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_create(request: HttpRequest) -> HttpResponse:
-    if not _may_log_meetings(request.user):
+    if not policy.may_log_meetings(request.user):
         raise DjangoPermissionDenied(_("Only desk officers and administrators log meetings."))
     if request.method == "GET":
         draft = _own_draft(request, request.GET.get("draft"), meeting=None)
@@ -311,7 +307,7 @@ def person_search(request: HttpRequest) -> HttpResponse:
     """Autocomplete: people by name, name in native script or sort name, with the post each
     held on the meeting date. People are reference records, not classified; the list is
     offered only to those who log meetings, and only a few at a time."""
-    if not _may_log_meetings(request.user):
+    if not policy.may_log_meetings(request.user):
         raise Http404("No such page")
     prefix = _row_prefix(request)
     query = (request.GET.get("q") or request.GET.get(f"{prefix}-person_name") or "").strip()
@@ -360,7 +356,7 @@ def _participant_row(
 def participant_row(request: HttpRequest) -> HttpResponse:
     """One participant row with the person picked and their title on the meeting date;
     what else was typed in the row (side, head of delegation) is kept."""
-    if not _may_log_meetings(request.user):
+    if not policy.may_log_meetings(request.user):
         raise Http404("No such page")
     prefix = _row_prefix(request)
     raw = request.GET.get("pick", "")
@@ -385,7 +381,7 @@ def participant_row(request: HttpRequest) -> HttpResponse:
 def person_quick_add(request: HttpRequest) -> HttpResponse:
     """Create a person and answer with a new participant row for them (and the formset's
     new row count, swapped out of band), leaving the rest of the form as typed."""
-    if not _may_log_meetings(request.user):
+    if not policy.may_log_meetings(request.user):
         raise Http404("No such page")
     total_raw = request.POST.get(f"{PARTICIPANTS_PREFIX}-TOTAL_FORMS", "")
     if not total_raw.isdigit() or int(total_raw) > 1000:
