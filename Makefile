@@ -64,8 +64,8 @@ test: lint check
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .mypy_cache .ruff_cache
 
-# Benchmarks: a database per size, generated once and reused (see bench/ and README
-# "Performance"). BENCH_ARGS passes options to bench.run, e.g. BENCH_ARGS="--only search".
+# Benchmarks: a database per size, generated once and reused (see bench/README.md).
+# BENCH_ARGS passes options to bench.run, e.g. BENCH_ARGS="--only search".
 BENCH_MEETINGS ?= 100000
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/engagements_bench_$(BENCH_MEETINGS)
 # bench-http: the server's cache and broker (a Redis database of its own).

@@ -1,4 +1,4 @@
-"""The one access policy (DESIGN.md, "Access: one policy, used everywhere").
+"""The one access policy: every surface asks it (docs/architecture.md, "One policy").
 
 A user sees a classified record when it is public or internal, or when its
 classification is within their clearance and they belong to its desk or took part in

@@ -1,4 +1,4 @@
-"""Admin for API tokens (registered here while accounts/admin.py is finished elsewhere).
+"""Admin for API tokens.
 
 A token is made from the add form: the secret is shown once, in the message after saving,
 and only its hash is kept. A token cannot be edited afterwards, only revoked."""

@@ -1,4 +1,4 @@
-"""The registered measurements. Each issue that asks for one adds a few lines here."""
+"""The registered measurements: a new one is a few lines here (see bench/README.md)."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ def meetings_list_selector(size: int) -> Case:
     )
 
 
-# The REST API (issue #3): a page of the meetings list and a meeting's detail, through the
+# The REST API: a page of the meetings list and a meeting's detail, through the
 # whole stack in process (middleware, token authentication, role check, access policy,
 # serialisation, JSON), each beside one raw SQL query returning the same fields.
 
@@ -241,11 +241,10 @@ def api_meeting_detail(size: int) -> Case:
 
 # The sweep makes and sweeps commitments of its own, and with them every commitment of the
 # generated data due a reminder that day (on the first run of a day on a database: about
-# 8,000 more reminders at 100,000 meetings, ten times as many at 1,000,000). 100,000
-# commitments took 68 s on the quiet 2-CPU machine of the README, but 6 to 8 minutes while
-# other work loaded it: BENCH_SWEEP_COMMITMENTS=20000 keeps `make bench` short there (the
-# rate, emails/s, hardly depends on the count). Above SWEEP_MAX_SIZE meetings it is skipped
-# (BENCH_SWEEP_ALWAYS=1 runs it anyway).
+# 8,000 more reminders at 100,000 meetings, ten times as many at 1,000,000). On a loaded
+# machine it takes several times longer: BENCH_SWEEP_COMMITMENTS=20000 keeps `make bench`
+# short there (the rate, emails/s, hardly depends on the count). Above SWEEP_MAX_SIZE
+# meetings it is skipped (BENCH_SWEEP_ALWAYS=1 runs it anyway).
 SWEEP_COMMITMENTS = int(os.environ.get("BENCH_SWEEP_COMMITMENTS", "100000"))
 SWEEP_MAX_SIZE = 100_000
 
@@ -272,7 +271,7 @@ def reminder_sweep(size: int) -> Case:
     )
 
 
-# Full-text search through the API (issue #8): the first page of meetings matching a common
+# Full-text search through the API: the first page of meetings matching a common
 # word, newest first, beside one raw SQL query doing the same search and returning the same
 # fields.
 
@@ -341,7 +340,7 @@ def api_meetings_country_rare(size: int) -> Case:
     return _country_case(50)
 
 
-# The web pages (issue #8), rendered by the server for a signed-in desk officer of the
+# The web pages, rendered by the server for a signed-in desk officer of the
 # generated data: the whole Django stack in process (middleware, session, view, template),
 # without the network. A page whose URL name does not exist yet is skipped, not failed.
 

@@ -3,7 +3,7 @@ counts as critical, its leading producers and reserve holders next to the minist
 engagement with them, as the user may see it.
 
 This joins the reference statistics (minerals) and the engagement record, so it lives on
-the engagements side (STYLE.md, "Layers"). Every meeting and commitment is read through
+the engagements side (docs/architecture.md). Every meeting and commitment is read through
 the access policy's selectors: a restricted meeting counts only for users who may see it.
 
 A meeting counts for a (mineral, country) pair when it was held, the country is among its

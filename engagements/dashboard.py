@@ -2,8 +2,7 @@
 
 Everything starts from the access-policy selectors (engagements.selectors and the
 notifications selectors built on them). Lists are bounded (LIMIT n + 1 tells whether more
-exist) and never counted: a COUNT over the policy filter is what made the old home page slow
-with 100,000 meetings.
+exist) and never counted: a COUNT over the policy filter grows with the table.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 Every filter narrows a queryset that already comes from the access policy
 (selectors.meetings_visible_to), so it can only choose among visible meetings. The search
 is the API's (engagements.api.filters.search_meetings): on PostgreSQL it matches the
-expression of the GIN index built by migration 0005 (engagements.search), elsewhere it falls
-back to a substring match. Highlighting happens only for the page shown."""
+stored search vector and its GIN index (engagements.search), elsewhere it falls back to a
+substring match. Highlighting happens only for the page shown."""
 
 from __future__ import annotations
 

@@ -6,9 +6,8 @@ tsvector the database computes from exactly these fields (GENERATED ALWAYS ... S
 the GIN index MEETING_SEARCH_INDEX on it. A search (engagements.api.filters.search_meetings)
 matches against the stored column, so PostgreSQL never parses a meeting's text while it
 searches: not in the index, not when it rechecks rows, not when it walks the newest-first
-index and tests each row against the query. Computing the vector on the fly cost 0.2 to
-0.3 ms a row, which made the web page's search for a common word take 300 ms at 100,000
-meetings.
+index and tests each row against the query. Computing the vector on the fly, row by row,
+was the slow part of a search for a common word (figures in bench/README.md).
 
 Neither the column nor its index is declared on the model: SQLite (the embedded mode) has no
 text search, and the historical records, the audit trail and the COPY paths of the imports

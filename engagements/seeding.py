@@ -1,4 +1,4 @@
-"""Loads the starting data in seeds/ (`manage.py seed`; DOMAIN.md, "The scenario").
+"""Loads the starting data in seeds/ (`manage.py seed`; seeds/README.md says what it holds).
 
 Countries, desks and topics, then minerals and their statistics (minerals.seeding), then
 the scenario. Reference records are keyed on natural keys (ISO alpha-2 code, slug, desk

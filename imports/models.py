@@ -1,4 +1,4 @@
-"""Imports of engagement records from spreadsheets (DOMAIN.md, "Records from elsewhere").
+"""Imports of engagement records from spreadsheets (docs/imports.md).
 
 An ImportJob holds one uploaded file through its life: uploaded -> validating -> validated
 (a dry-run report) -> confirmed -> importing -> done (or failed / cancelled).

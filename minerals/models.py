@@ -2,7 +2,7 @@
 and the statistics per country (or world) they publish.
 
 Nothing here imports from `engagements`: relations to countries and topics are string
-references, so the reference data stands on its own (STYLE.md, "Layers").
+references, so the reference data stands on its own (docs/architecture.md).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Writes of reference statistics: the USGS Mineral Commodity Summaries importer.
 
 `usgs_mcs_import` reads a whole MCS data release CSV (see minerals.usgs and
-../shared/data/README.md) and writes its world tables in one transaction: every row is
+docs/minerals.md) and writes its world tables in one transaction: every row is
 created, updated, left unchanged, skipped (sections other than world tables, counted by
 section) or failed (with its line, column and reason). A dry run reports the same and
 writes nothing. Importing the same file again changes nothing.

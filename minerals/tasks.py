@@ -1,4 +1,4 @@
-"""Thin Celery wrappers around minerals.services (DESIGN.md, "Celery")."""
+"""Thin Celery wrappers around minerals.services: they take ids and call a service."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Reading the USGS Mineral Commodity Summaries data release CSV (the long layout: one
 value per row). Pure functions: no database writes here; minerals.services imports.
 
-The layout and its quirks are described in ../shared/data/README.md: Windows-1252, quoted
+The layout and its quirks are described in docs/minerals.md: Windows-1252, quoted
 numbers with thousands separators, aggregate rows, markers instead of numbers, notes that
 say whether a value is an estimate, and units and content bases that differ by commodity.
 """
@@ -245,7 +245,7 @@ def _decimal(text: str) -> Decimal:
 
 def parse_value(raw: str) -> ParsedValue:
     """A Value cell: a number, a bound (>140,000,000 or <200,000), a range (330 - 390), or one
-    of the README's markers. ValueError for anything else."""
+    of the USGS markers (docs/minerals.md). ValueError for anything else."""
     text = " ".join(raw.split())
     if not text:
         # An empty cell says nothing about the figure: the same as USGS's NA.

@@ -1,4 +1,4 @@
-"""`manage.py seed`: the seed data, the scenario of DOMAIN.md, the USGS statistics, demo users.
+"""`manage.py seed`: the seed data, the starting scenario, the USGS statistics, demo users.
 
 The seed is loaded once for the module, inside a transaction rolled back at the end, so the
 tests stay fast and leave nothing behind for other modules.

@@ -1,4 +1,4 @@
-"""The signature scheme, documented for receivers in README.md ("Webhooks").
+"""The signature scheme, documented for receivers in docs/webhooks.md.
 
     Webhook-Signature: v1=<hex HMAC-SHA256(secret, f"{timestamp}.{body}")>
 
@@ -43,7 +43,7 @@ def verify(
     tolerance_seconds: int = DEFAULT_TOLERANCE_SECONDS,
     now: float | None = None,
 ) -> bool:
-    """What a receiver does; used by the tests and given as the README's example."""
+    """What a receiver does; used by the tests and given as the example in docs/webhooks.md."""
     try:
         timestamp = int(timestamp_header)
     except ValueError:

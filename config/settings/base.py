@@ -138,9 +138,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 
 def without_postgresql_jit(database: dict) -> dict:
     """PostgreSQL compiles a query with JIT once its estimated cost passes jit_above_cost,
-    as a page of a large list with correlated subqueries does, and then spends 100 ms and
-    more compiling what runs in a few. For a web application's short queries it is off,
-    unless DATABASE_JIT=true."""
+    as a page of a large list with correlated subqueries does, and then spends longer
+    compiling than running it. For a web application's short queries it is off, unless
+    DATABASE_JIT=true."""
     if "postgresql" in database.get("ENGINE", "") and not env_bool("DATABASE_JIT", False):
         options = database.setdefault("OPTIONS", {})
         options["options"] = f"{options.get('options', '')} -c jit=off".strip()

@@ -76,8 +76,8 @@ def search_meetings(queryset: QuerySet[Meeting], text: str) -> QuerySet[Meeting]
 # A country's meetings are those held there or with it as a counterpart. Written as one
 # condition, `country = X OR EXISTS (counterpart X)`, PostgreSQL can only walk the
 # newest-first index testing each meeting until it has a page: quick for a country met
-# often, but for one met a few dozen times it reads the whole table (170-570 ms at 1,000,000
-# meetings). So the ids are read first from the two indexes on country, in one query that
+# often, but for one met a few dozen times it reads the whole table (bench/README.md
+# has the figures). So the ids are read first from the two indexes on country, in one query that
 # stops once there are more than COUNTRY_IDS_MAX: when there are no more than that, the
 # page is read by primary key among them; only a country with more meetings takes the walk,
 # which then finds a page within the first few thousand meetings.
@@ -122,10 +122,10 @@ def meetings_with_country(queryset: QuerySet[Meeting], country_id: int | None) -
             return queryset.filter(pk__in=ids)
         # One array parameter, `id = ANY(%s)`, rather than thousands in `id IN (...)`:
         # each of those is prepared by Django and psycopg and copied with every clone of
-        # the query (25 ms of Python for 2,800 ids).
+        # the query, which adds up for thousands of ids.
         return queryset.filter(_AnyOf(F("pk"), Value(ids, output_field=_ID_ARRAY)))
     # A scalar subquery, not EXISTS: PostgreSQL would turn EXISTS into a hash of all the
-    # country's meetings (200,000 at 1,000,000 meetings; 150 ms to build) before reading
+    # country's meetings (a large one for a country met often) before reading
     # the first row; this one is a lookup in the (meeting, country) index per row walked.
     met = through.filter(country_id=country_id, meeting_id=OuterRef("pk")).values("pk")[:1]
     return queryset.alias(met_with=Subquery(met)).filter(

@@ -24,7 +24,7 @@ NAMES = {
     Classification.CONFIDENTIAL: "confidential",
 }
 PUBLIC, INTERNAL, RESTRICTED, CONFIDENTIAL = LEVELS
-# Who sees a meeting of the Latin America desk, by classification (as in DESIGN.md and
+# Who sees a meeting of the Latin America desk, by classification (as in accounts.policy and
 # tests/engagements/test_access_policy.py).
 VISIBLE = {
     "alice": {PUBLIC, INTERNAL, RESTRICTED},

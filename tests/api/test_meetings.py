@@ -23,7 +23,7 @@ URL = "/api/v1/meetings/"
 
 @pytest.fixture
 def scenario(desk_latam):
-    """The references of the Korea-Chile meeting of the seeds (DOMAIN.md)."""
+    """The references of the Korea-Chile meeting of the seeds (seeds/scenario.yaml)."""
     korea = factories.CountryFactory(iso2="KR", iso3="KOR", name="Republic of Korea")
     chile = factories.CountryFactory(iso2="CL", iso3="CHL", name="Chile")
     mofe = factories.OrganizationFactory(

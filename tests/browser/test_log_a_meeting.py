@@ -1,5 +1,5 @@
 """A desk officer logs the Korea-Chile meeting in a real browser and finds it everywhere it
-should appear; an analyst without the clearance finds it nowhere (DOMAIN.md, the scenario)."""
+should appear; an analyst without the clearance finds it nowhere (the seeded scenario)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The access policy of DESIGN.md as a matrix, through the selectors."""
+"""The access policy (accounts.policy) as a matrix, through the selectors."""
 
 import pytest
 

@@ -29,7 +29,7 @@ PUBLIC, INTERNAL, RESTRICTED, CONFIDENTIAL = (
 )
 USERS = ["alice", "bob", "charlie", "dana", "erin", "administrator", "admin_user"]
 
-# Who sees a meeting of the Latin America desk, by its classification (DESIGN.md).
+# Who sees a meeting of the Latin America desk, by its classification (accounts.policy).
 SEES = {
     PUBLIC: set(USERS),
     INTERNAL: set(USERS),

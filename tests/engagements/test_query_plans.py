@@ -1,4 +1,4 @@
-"""Query plans of the API's meeting list and full-text search (issue #8), on PostgreSQL.
+"""Query plans of the API's meeting list and full-text search, on PostgreSQL.
 
 A few thousand generated meetings (engagements.demo_data, the data set of `make bench`),
 with planner statistics (ANALYZE), then the real requests through the API: the SQL each one

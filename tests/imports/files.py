@@ -1,5 +1,5 @@
 """Builders of the fixture files: one quarterly transparency return with every quirk of the
-real ones (DOMAIN.md, "Records from elsewhere"), written as CSV in three encodings and as
+real ones (docs/imports.md, "What comes in"), written as CSV in three encodings and as
 XLSX, XLSM and ODS workbooks with Notes and helper sheets beside the data sheet; plus the
 hostile files (zip bomb, billion laughs, files that are not what their names say).
 
