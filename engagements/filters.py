@@ -2,9 +2,9 @@
 
 Every filter narrows a queryset that already comes from the access policy
 (selectors.meetings_visible_to), so it can only choose among visible meetings. The search
-is the API's (engagements.api.filters.search_meetings): on PostgreSQL it matches the
-stored search vector and its GIN index (engagements.search), elsewhere it falls back to a
-substring match. Highlighting happens only for the page shown."""
+is the API's (engagements.search.search_meetings): on PostgreSQL it matches the stored
+search vector and its GIN index, elsewhere it falls back to a substring match. Highlighting
+happens only for the page shown."""
 
 from __future__ import annotations
 
@@ -27,9 +27,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Classification, Desk
 from minerals.models import Mineral
 
-from .api.filters import meetings_with_country, search_meetings, topic_and_descendants
 from .models import Country, Instrument, Meeting, Participant, Topic
-from .search import MEETING_SEARCH_CONFIG
+from .search import MEETING_SEARCH_CONFIG, meetings_with_country, search_meetings
+from .selectors import topic_with_descendants
 
 # Private-use characters mark the matches in ts_headline's output; the text around them is
 # escaped, then only they become <mark> tags (marked_html).
@@ -168,7 +168,7 @@ class MeetingFilter(django_filters.FilterSet):
         self, queryset: QuerySet[Meeting], name: str, value: Topic
     ) -> QuerySet[Meeting]:
         tagged = Meeting.topics.through.objects.filter(
-            meeting_id=OuterRef("pk"), topic_id__in=topic_and_descendants(value.slug)
+            meeting_id=OuterRef("pk"), topic_id__in=topic_with_descendants(slug=value.slug)
         )
         return queryset.filter(Exists(tagged))
 

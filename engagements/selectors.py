@@ -256,20 +256,26 @@ def meetings_under_instrument(user: Any, *, instrument: Instrument) -> QuerySet[
     return meetings_visible_to(user).filter(Exists(tagged))
 
 
-def topic_with_descendants(topic: Topic) -> list[int]:
-    """The topic and every topic under it (the tree is small and read whole)."""
-    rows = list(Topic.objects.values_list("id", "parent_id"))
-    found = [topic.pk]
-    frontier = [topic.pk]
+def topic_with_descendants(*, slug: str) -> list[int]:
+    """The ids of the topic with this slug and of every topic under it (none for an unknown
+    slug): a filter on "critical minerals" finds meetings tagged "lithium supply" too. The
+    tree is small and read whole in one query. A topic is taken once, so parent links that
+    loop (the admin does not forbid them) end the walk instead of running it forever."""
+    rows = list(Topic.objects.values_list("id", "parent_id", "slug"))
+    found = [pk for pk, _parent, topic_slug in rows if topic_slug == slug]
+    seen = set(found)
+    frontier = set(found)
     while frontier:
-        frontier = [pk for pk, parent in rows if parent in frontier and pk not in found]
-        found += frontier
+        children = [pk for pk, parent, _slug in rows if parent in frontier and pk not in seen]
+        found += children
+        seen.update(children)
+        frontier = set(children)
     return found
 
 
 def meetings_on_topic(user: Any, *, topic: Topic) -> QuerySet[Meeting]:
     tagged = Meeting.topics.through.objects.filter(
-        meeting_id=OuterRef("pk"), topic_id__in=topic_with_descendants(topic)
+        meeting_id=OuterRef("pk"), topic_id__in=topic_with_descendants(slug=topic.slug)
     )
     return meetings_visible_to(user).filter(Exists(tagged))
 

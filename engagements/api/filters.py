@@ -14,10 +14,7 @@ from zoneinfo import ZoneInfo
 
 import django_filters
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.search import SearchQuery
-from django.db import connection, models
-from django.db.models import Exists, F, Lookup, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from api.filters import IntegerFilter, StrictBooleanFilter
 
@@ -37,100 +34,11 @@ from ..models import (
     Tenure,
     Topic,
 )
-from ..search import MEETING_SEARCH_CONFIG, MEETING_SEARCH_FIELDS, MeetingSearchVector
+from ..search import meetings_with_country, search_meetings
 
 
 def _local_midnight(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(), ZoneInfo(settings.TIME_ZONE))
-
-
-def topic_and_descendants(slug: str) -> list[int]:
-    """The topic and everything under it: a filter on "critical minerals" finds meetings
-    tagged "lithium supply" too. The tree is small; it is read whole."""
-    rows = list(Topic.objects.values_list("id", "parent_id", "slug"))
-    found = [pk for pk, _parent, topic_slug in rows if topic_slug == slug]
-    frontier = list(found)
-    while frontier:
-        children = [pk for pk, parent, _slug in rows if parent in frontier]
-        found += children
-        frontier = children
-    return found
-
-
-def search_meetings(queryset: QuerySet[Meeting], text: str) -> QuerySet[Meeting]:
-    """Full-text search over title, summary, notes and outcomes: PostgreSQL's, against the
-    stored search vector and its GIN index (engagements.search); on SQLite (embedded mode)
-    a plain substring match."""
-    text = text.strip()
-    if not text:
-        return queryset
-    if connection.vendor == "postgresql":
-        query = SearchQuery(text, config=MEETING_SEARCH_CONFIG, search_type="websearch")
-        return queryset.alias(search=MeetingSearchVector()).filter(search=query)
-    condition = Q()
-    for name in MEETING_SEARCH_FIELDS:
-        condition |= Q(**{f"{name}__icontains": text})
-    return queryset.filter(condition)
-
-
-# A country's meetings are those held there or with it as a counterpart. Written as one
-# condition, `country = X OR EXISTS (counterpart X)`, PostgreSQL can only walk the
-# newest-first index testing each meeting until it has a page: quick for a country met
-# often, but for one met a few dozen times it reads the whole table (bench/README.md
-# has the figures). So the ids are read first from the two indexes on country, in one query that
-# stops once there are more than COUNTRY_IDS_MAX: when there are no more than that, the
-# page is read by primary key among them; only a country with more meetings takes the walk,
-# which then finds a page within the first few thousand meetings.
-COUNTRY_IDS_MAX = 5000
-_ID_ARRAY: ArrayField[list[int], list[int]] = ArrayField(models.BigIntegerField())
-
-
-class _AnyOf(Lookup):
-    """`lhs = ANY(array)`: the array one parameter (PostgreSQL)."""
-
-    lookup_name = "any_of"
-    prepare_rhs = False
-
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
-
-
-def meetings_with_country(queryset: QuerySet[Meeting], country_id: int | None) -> QuerySet[Meeting]:
-    """The meetings of `queryset` held in the country or with it as a counterpart (none for
-    a country that does not exist, None)."""
-    if country_id is None:
-        return queryset.none()
-    through = Meeting.counterpart_countries.through.objects
-    # UNION ALL stops reading at the limit (UNION would read every row to drop duplicates).
-    # A meeting is listed at most twice, so fewer rows than the limit are all of them, and
-    # as many as the limit are more than COUNTRY_IDS_MAX meetings.
-    limit = 2 * (COUNTRY_IDS_MAX + 1)
-    rows = list(
-        Meeting.objects.filter(country_id=country_id)
-        .values_list("pk", flat=True)
-        .order_by()
-        .union(
-            through.filter(country_id=country_id).values_list("meeting_id", flat=True).order_by(),
-            all=True,
-        )[:limit]
-    )
-    if len(rows) < limit:
-        ids = sorted(set(rows))
-        if connection.vendor != "postgresql":
-            return queryset.filter(pk__in=ids)
-        # One array parameter, `id = ANY(%s)`, rather than thousands in `id IN (...)`:
-        # each of those is prepared by Django and psycopg and copied with every clone of
-        # the query, which adds up for thousands of ids.
-        return queryset.filter(_AnyOf(F("pk"), Value(ids, output_field=_ID_ARRAY)))
-    # A scalar subquery, not EXISTS: PostgreSQL would turn EXISTS into a hash of all the
-    # country's meetings (a large one for a country met often) before reading
-    # the first row; this one is a lookup in the (meeting, country) index per row walked.
-    met = through.filter(country_id=country_id, meeting_id=OuterRef("pk")).values("pk")[:1]
-    return queryset.alias(met_with=Subquery(met)).filter(
-        Q(country_id=country_id) | Q(met_with__isnull=False)
-    )
 
 
 # Multiple-choice filters here are on the record's own columns, so they cannot duplicate
@@ -236,7 +144,7 @@ class MeetingFilter(django_filters.FilterSet):
 
     def filter_topic(self, queryset: QuerySet[Meeting], name: str, value: str) -> QuerySet[Meeting]:
         tagged = Meeting.topics.through.objects.filter(
-            meeting_id=OuterRef("pk"), topic_id__in=topic_and_descendants(value)
+            meeting_id=OuterRef("pk"), topic_id__in=selectors.topic_with_descendants(slug=value)
         )
         return queryset.filter(Exists(tagged))
 

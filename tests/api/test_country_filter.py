@@ -1,5 +1,5 @@
 """The country filter (meetings held in a country or with it as a counterpart), through the
-API and the web list: the two ways engagements.api.filters.meetings_with_country reads a
+API and the web list: the two ways engagements.search.meetings_with_country reads a
 country's meetings give the same meetings, each once, and only visible ones."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Classification
-from engagements.api import filters as api_filters
-from engagements.api.filters import meetings_with_country
+from engagements import search
 from engagements.models import Meeting
+from engagements.search import meetings_with_country
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +57,7 @@ def chile_meetings(desk_latam, desk_asia):
 def test_both_ways_find_the_same_meetings_each_once(
     chile_meetings, client_for, monkeypatch, ids_max
 ):
-    monkeypatch.setattr(api_filters, "COUNTRY_IDS_MAX", ids_max)
+    monkeypatch.setattr(search, "COUNTRY_IDS_MAX", ids_max)
     expected = [chile_meetings[name].title for name in ("held", "met", "both")]
 
     body = client_for("alice").get(URL, {"country": "cl"}).json()
@@ -82,7 +82,7 @@ def test_an_unknown_country_finds_nothing(chile_meetings, client_for):
 def test_the_web_list_filters_by_country_the_same_way(chile_meetings, client, alice, monkeypatch):
     client.force_login(alice)
     for ids_max in (5000, 0):
-        monkeypatch.setattr(api_filters, "COUNTRY_IDS_MAX", ids_max)
+        monkeypatch.setattr(search, "COUNTRY_IDS_MAX", ids_max)
         page = client.get("/meetings/", {"country": "CL"}).content.decode()
         for name in ("held", "met", "both"):
             assert chile_meetings[name].title in page

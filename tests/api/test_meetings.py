@@ -11,9 +11,8 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.models import Classification
-from engagements.api.filters import search_meetings
 from engagements.models import Commitment, Meeting, Participant
-from engagements.search import MEETING_SEARCH_INDEX
+from engagements.search import MEETING_SEARCH_INDEX, search_meetings
 from tests import factories
 
 pytestmark = pytest.mark.django_db

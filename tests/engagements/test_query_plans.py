@@ -23,7 +23,7 @@ from rest_framework.test import APIClient
 from accounts.models import ApiToken
 from accounts.tokens import api_token_create
 from bench.users import desk_officers
-from engagements.api import filters as api_filters
+from engagements import search
 from engagements.demo_data import demo_data_generate
 from engagements.models import Meeting
 from engagements.search import MEETING_SEARCH_INDEX
@@ -222,7 +222,7 @@ def test_a_country_with_many_meetings_is_walked_with_a_lookup_per_meeting(
 ) -> None:
     """Above COUNTRY_IDS_MAX meetings, the newest-first index is walked, each meeting tested
     with a lookup in the counterpart index: no hash of all the country's meetings first."""
-    monkeypatch.setattr(api_filters, "COUNTRY_IDS_MAX", 10)
+    monkeypatch.setattr(search, "COUNTRY_IDS_MAX", 10)
     body, sql = _meetings_query(api, f"{URL}?country={_country_met(most=True)}&page_size=50")
     assert len(body["results"]) == 50
 

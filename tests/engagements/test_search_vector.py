@@ -9,7 +9,6 @@ import importlib
 import pytest
 from django.db import connection
 
-from engagements.api.filters import search_meetings
 from engagements.models import Country, Meeting
 from engagements.search import (
     MEETING_SEARCH_COLUMN,
@@ -17,6 +16,7 @@ from engagements.search import (
     MEETING_SEARCH_FIELDS,
     MEETING_SEARCH_INDEX,
     MeetingSearchVector,
+    search_meetings,
 )
 from tests import factories
 

@@ -311,7 +311,7 @@ def test_query_count_does_not_grow_with_rows(
         "status": "held",
     }
     # 17 at most with every filter: the country filter reads the country's meeting ids in a
-    # query of its own (engagements.api.filters.meetings_with_country).
+    # query of its own (engagements.search.meetings_with_country).
     for params in ({}, everything, {"page": "2"}):
         with django_assert_max_num_queries(17):
             response = client.get(URL, params)
