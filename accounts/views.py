@@ -1,6 +1,7 @@
-"""The account page: language and time zone, the notification settings at a glance, and
-API tokens (made and revoked through accounts.tokens). The language switch of every page's
-footer posts here too."""
+"""The account page: language and time zone, the notification settings at a glance (read
+by the notifications app's template tag: accounts imports no other app), and API tokens
+(made and revoked through accounts.tokens). The language switch of every page's footer
+posts here too."""
 
 from __future__ import annotations
 
@@ -17,8 +18,6 @@ from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-
-from notifications import selectors as notification_selectors
 
 from . import services, tokens
 from .forms import ApiTokenCreateForm, LanguageSwitchForm, PreferencesForm, time_zone_names
@@ -45,8 +44,6 @@ def _account_page(
         "new_token": new_token,
         "api_tokens": list(_own_tokens(user)),
         "memberships": list(user.desk_memberships.select_related("desk")),
-        "watches": list(notification_selectors.watches_of(user)),
-        "calendar_feed": notification_selectors.active_calendar_feed(user),
         "time_zone_names": time_zone_names(),
         "default_time_zone": settings.TIME_ZONE,
         "default_token_days": settings.API_TOKEN_DEFAULT_EXPIRY_DAYS,

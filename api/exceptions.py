@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from engagements import services
+from core.exceptions import PermissionDenied, VersionConflict
 
 logger = logging.getLogger("api")
 
@@ -108,13 +108,13 @@ def _as_api_exception(exc: Exception) -> Exception:
     if isinstance(exc, DjangoValidationError):
         validation = exceptions.ValidationError(_service_errors(exc))
         return validation
-    if isinstance(exc, services.VersionConflict):
+    if isinstance(exc, VersionConflict):
         return Conflict(
             f"The record was changed meanwhile: it is now at version {exc.current_version}. "
             "Read it again and reapply your change.",
             code="version_conflict",
         )
-    if isinstance(exc, services.PermissionDenied):
+    if isinstance(exc, PermissionDenied):
         return exceptions.PermissionDenied(str(exc))
     if isinstance(exc, ProtectedError | RestrictedError):
         return Conflict(

@@ -10,7 +10,7 @@ from drf_spectacular.views import (
 )
 from rest_framework.routers import SimpleRouter
 
-from accounts.api.views import ApiTokenViewSet, CurrentUserView, DeskViewSet
+from api.accounts.views import ApiTokenViewSet, CurrentUserView, DeskViewSet
 from api.exceptions import problem_page_not_found
 from engagements.api import views as engagements
 from imports.api import ImportJobViewSet

@@ -4,6 +4,7 @@ from django.urls import reverse
 from accounts.models import ApiToken
 from accounts.tokens import TokenInvalid, api_token_authenticate, api_token_create
 from notifications.models import Watch
+from notifications.services import calendar_feed_create
 from tests import factories
 
 
@@ -24,6 +25,16 @@ def test_account_page(client, alice, desk_latam):
     assert reverse("notifications:preferences") in page
     assert 'name="language"' in page and 'name="time_zone"' in page
     assert '<label for="id_time_zone">' in page
+
+
+def test_account_page_tells_whether_the_user_has_a_calendar_feed(client, alice, bob):
+    calendar_feed_create(user=alice)
+    client.force_login(alice)
+    assert "You have a calendar feed address" in client.get(reverse("account")).content.decode()
+    client.force_login(bob)
+    page = client.get(reverse("account")).content.decode()
+    assert "You have no calendar feed address." in page
+    assert "You watch nothing yet." in page
 
 
 def test_preferences_are_saved(client, alice):

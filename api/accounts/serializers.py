@@ -16,7 +16,8 @@ from api.serializers import (
     read_key,
 )
 
-# accounts does not import engagements: the country model is reached through the relation.
+# The api app does not import engagements (engagements.api builds on it): the country model
+# is reached through the relation.
 Country = Desk._meta.get_field("countries").related_model
 
 
