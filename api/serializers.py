@@ -69,3 +69,12 @@ class CleanModelSerializer(serializers.ModelSerializer):
         for name, values in many.items():
             getattr(instance, name).set(values)
         return instance
+
+
+class CountryRefSerializer(serializers.Serializer):
+    """A country named in another resource's output (minerals' analytics, engagements'
+    coverage)."""
+
+    iso2 = serializers.CharField(read_only=True)
+    iso3 = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)

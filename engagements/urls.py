@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import briefings, commitments, dashboard
+from .views import briefings, commitments, coverage, dashboard
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -17,4 +17,7 @@ urlpatterns = [
     path(
         "briefings/people/<int:pk>/pdf/", briefings.briefing_person_pdf, name="briefing_person_pdf"
     ),
+    # A page of the minerals section that joins minerals with meetings. config/urls.py
+    # includes these before minerals.urls, whose "<slug>/" would read "coverage" as a mineral.
+    path("minerals/coverage/", coverage.mineral_coverage, name="mineral_coverage"),
 ]

@@ -6,7 +6,6 @@ app_name = "minerals"
 
 urlpatterns = [
     path("", views.mineral_list, name="list"),
-    path("coverage/", views.coverage, name="coverage"),
     path("country/<str:iso2>/", views.country_section, name="country"),
     path("<slug:slug>/", views.mineral_detail, name="detail"),
 ]

@@ -1,5 +1,7 @@
 """Pages of the critical-minerals section. Reference statistics are open to every signed-in
-user; engagement figures (the coverage view) go through the access policy's selectors."""
+user. The engagement figures these pages show (the section of a mineral page, the coverage
+page at /minerals/coverage/) are engagements' (engagements.templatetags.engagement_sections,
+engagements.views.coverage): minerals imports nothing from engagements."""
 
 from __future__ import annotations
 
@@ -8,9 +10,6 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-
-from engagements.coverage import MAX_WINDOW_MONTHS, default_window_months, minerals_coverage
-from engagements.views.profiles import mineral_engagements
 
 from .charts import share_chart
 from .models import Mineral, MineralStatistic
@@ -89,19 +88,8 @@ def mineral_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "tables": tables,
             "memberships": memberships,
             "year": year,
-            **mineral_engagements(request.user, mineral),
         },
     )
-
-
-@login_required
-def coverage(request: HttpRequest) -> HttpResponse:
-    window = _int_param(
-        request, "window_months", default=default_window_months(), low=1, high=MAX_WINDOW_MONTHS
-    )
-    top = _int_param(request, "top", default=5, low=1, high=20)
-    result = minerals_coverage(user=request.user, window_months=window, top=top)
-    return render(request, "minerals/coverage.html", {"coverage": result})
 
 
 @login_required

@@ -14,9 +14,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.permissions import IsAuthenticatedWithScope, RolePermission
+from api.serializers import CountryRefSerializer
 from engagements.coverage import MAX_WINDOW_MONTHS, default_window_months, minerals_coverage
 from engagements.models import Meeting
-from minerals.api.analytics import CountryRefSerializer
 
 
 class PositionSerializer(serializers.Serializer):

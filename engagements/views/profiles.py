@@ -34,7 +34,6 @@ from ..selectors import (
     instruments_involving_country,
     meetings_at_event,
     meetings_involving_country,
-    meetings_on_mineral,
     meetings_on_topic,
     meetings_under_instrument,
     meetings_with_list_relations,
@@ -238,25 +237,6 @@ def topic_profile(request: HttpRequest, pk: int) -> HttpResponse:
             "page": _timeline(request, meetings),
         },
     )
-
-
-def mineral_engagements(user: Any, mineral: Any) -> dict[str, Any]:
-    """The engagement section of a mineral page (templates/engagements/profiles/
-    _mineral_engagements.html): its quarterly chart and latest visible meetings. Two
-    queries."""
-    meetings = meetings_on_mineral(user, mineral=mineral)
-    return {
-        "engagement_chart": quarterly_chart(
-            meetings,
-            key=f"mineral-{mineral.slug}",
-            title=_("Meetings on %(mineral)s per quarter, by country met with")
-            % {"mineral": mineral.name},
-            group_by="country",
-        ),
-        "engagement_meetings": list(
-            meetings.select_related("event", "country", "desk").order_by("-start", "-id")[:10]
-        ),
-    }
 
 
 # --- index pages ---------------------------------------------------------------------------

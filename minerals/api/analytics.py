@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.permissions import IsAuthenticatedWithScope, RolePermission
+from api.serializers import CountryRefSerializer
 from minerals.models import Mineral, MineralStatistic
 from minerals.selectors import (
     SUPPLY_MEASURES,
@@ -32,12 +33,6 @@ def _decimal() -> serializers.DecimalField:
     return serializers.DecimalField(
         max_digits=32, decimal_places=8, allow_null=True, coerce_to_string=True, read_only=True
     )
-
-
-class CountryRefSerializer(serializers.Serializer):
-    iso2 = serializers.CharField(read_only=True)
-    iso3 = serializers.CharField(read_only=True)
-    name = serializers.CharField(read_only=True)
 
 
 class FigureSerializer(serializers.Serializer):
