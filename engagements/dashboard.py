@@ -1,8 +1,8 @@
 """Reads for the desk pages: the dashboard and the commitments board.
 
-Everything starts from the access-policy selectors (engagements.selectors and the
-notifications selectors built on them). Lists are bounded (LIMIT n + 1 tells whether more
-exist) and never counted: a COUNT over the policy filter grows with the table.
+Everything starts from the access-policy selectors (engagements.selectors). Lists are
+bounded (LIMIT n + 1 tells whether more exist) and never counted: a COUNT over the policy
+filter grows with the table.
 """
 
 from __future__ import annotations
@@ -19,11 +19,16 @@ from django.utils import timezone, translation
 
 from accounts import policy
 from accounts.models import Desk
-from notifications.selectors import OPEN_STATUSES, commitments_owned_by
 
 from .charts import QuarterChart, quarterly_chart
 from .models import Commitment, Meeting, Participant
-from .selectors import commitments_visible_to, meetings_visible_to, participated_meeting_ids
+from .selectors import (
+    OPEN_COMMITMENT_STATUSES,
+    commitments_owned_by,
+    commitments_visible_to,
+    meetings_visible_to,
+    participated_meeting_ids,
+)
 
 DUE_SOON_DAYS = 14
 DASHBOARD_ROWS = 10
@@ -99,7 +104,7 @@ def my_commitments_due(*, user: Any, today: datetime.date, limit: int = DASHBOAR
     horizon = today + datetime.timedelta(days=DUE_SOON_DAYS)
     queryset = (
         commitments_owned_by(user)
-        .filter(status__in=OPEN_STATUSES, due_date__isnull=False, due_date__lte=horizon)
+        .filter(status__in=OPEN_COMMITMENT_STATUSES, due_date__isnull=False, due_date__lte=horizon)
         .select_related("owner", "instrument")
         .order_by("due_date", "id")
     )
@@ -257,12 +262,12 @@ def board_commitments(
     if filters.view == "desk":
         queryset = queryset.filter(desk_id__in=policy.desk_ids_of(user))
     if filters.view == "overdue":
-        queryset = queryset.filter(due_date__lt=today, status__in=OPEN_STATUSES)
+        queryset = queryset.filter(due_date__lt=today, status__in=OPEN_COMMITMENT_STATUSES)
         if not policy.is_administrator(user):
             # Overdue on the user's plate: theirs and their desks'.
             queryset = queryset.filter(Q(owner=user) | Q(desk_id__in=policy.desk_ids_of(user)))
     elif filters.status == "active":
-        queryset = queryset.filter(status__in=OPEN_STATUSES)
+        queryset = queryset.filter(status__in=OPEN_COMMITMENT_STATUSES)
     elif filters.status != "any":
         queryset = queryset.filter(status=filters.status)
     return queryset.select_related("meeting", "desk", "owner", "instrument").order_by(
@@ -272,7 +277,7 @@ def board_commitments(
 
 def _board_statuses(filters: BoardFilters) -> tuple[str, ...]:
     if filters.view == "overdue" or filters.status == "active":
-        return tuple(OPEN_STATUSES)
+        return tuple(OPEN_COMMITMENT_STATUSES)
     if filters.status == "any":
         return tuple(Commitment.Status.values)
     return (filters.status,)

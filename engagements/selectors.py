@@ -256,6 +256,17 @@ def meetings_under_instrument(user: Any, *, instrument: Instrument) -> QuerySet[
     return meetings_visible_to(user).filter(Exists(tagged))
 
 
+def commitments_owned_by(user: Any) -> QuerySet[Commitment]:
+    """What the user follows up, as far as they may see it (the dashboard, the board's "mine",
+    the notifications app's list of the user's commitments)."""
+    return (
+        commitments_visible_to(user)
+        .filter(owner=user)
+        .select_related("meeting", "desk")
+        .order_by("status", "due_date", "id")
+    )
+
+
 def topic_with_descendants(*, slug: str) -> list[int]:
     """The ids of the topic with this slug and of every topic under it (none for an unknown
     slug): a filter on "critical minerals" finds meetings tagged "lithium supply" too. The

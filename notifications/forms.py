@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from engagements.models import Commitment, Country, Instrument, Person, Topic
+from engagements.models import Country, Instrument, Person, Topic
 from minerals.models import Mineral
 
 from .models import NotificationPreference, Watch
@@ -43,8 +43,3 @@ class WatchForm(forms.Form):
         assert isinstance(target, forms.ModelChoiceField)
         target.queryset = watchable(kind)
         target.label = Watch.Kind(kind).label
-
-
-class CommitmentStatusForm(forms.Form):
-    status = forms.ChoiceField(choices=Commitment.Status.choices)
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -87,16 +87,6 @@ def watches_of(user: Any) -> QuerySet[Watch]:
     )
 
 
-def commitments_owned_by(user: Any) -> QuerySet[Commitment]:
-    """What the user follows up, as far as they may see it."""
-    return (
-        commitments_visible_to(user)
-        .filter(owner=user)
-        .select_related("meeting", "desk")
-        .order_by("status", "due_date", "id")
-    )
-
-
 def digest_commitments(*, user: Any, as_of: datetime.date) -> QuerySet[Commitment]:
     return (
         commitments_visible_to(user)

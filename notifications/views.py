@@ -9,12 +9,14 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from core.exceptions import PermissionDenied
 from engagements import services as engagement_services
-from engagements.selectors import commitments_visible_to, meeting_get_visible
+from engagements.forms_commitments import CommitmentStatusForm
+from engagements.selectors import commitments_owned_by, commitments_visible_to, meeting_get_visible
 
 from . import feeds, links, selectors, services
 from .emails import shows_content
-from .forms import CommitmentStatusForm, PreferenceForm, WatchForm
+from .forms import PreferenceForm, WatchForm
 from .models import Watch
 
 
@@ -96,7 +98,7 @@ def commitments(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "notifications/commitments.html",
-        {"commitments": selectors.commitments_owned_by(request.user)},
+        {"commitments": commitments_owned_by(request.user)},
     )
 
 
@@ -117,7 +119,7 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 status=form.cleaned_data["status"],
                 note=form.cleaned_data["note"],
             )
-        except engagement_services.PermissionDenied:
+        except PermissionDenied:
             messages.error(request, "Only its owner or its desk may change this commitment.")
         except ValidationError as error:
             messages.error(request, "; ".join(error.messages))

@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from notifications.forms import CommitmentStatusForm
+from core.exceptions import PermissionDenied
 
 from .. import services
 from ..dashboard import (
@@ -28,6 +28,7 @@ from ..dashboard import (
     commitment_is_editable_by,
     my_desks,
 )
+from ..forms_commitments import CommitmentStatusForm
 from ..models import Commitment
 
 FRAGMENT = "engagements/desk/_commitment_item.html"
@@ -86,7 +87,7 @@ def commitment_status(request: HttpRequest, pk: int) -> HttpResponse:
             status=form.cleaned_data["status"],
             note=form.cleaned_data["note"],
         )
-    except services.PermissionDenied:
+    except PermissionDenied:
         return _refused(
             request,
             commitment,
