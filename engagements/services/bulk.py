@@ -681,6 +681,8 @@ def _bulk_insert(
 @transaction.atomic
 def people_bulk_create(*, people: Sequence[Person]) -> list[Person]:
     """Unsaved people, validated and inserted; slugs must be unique (the database says so)."""
+    for person in people:
+        person.sort_name = person.sort_name or person.name  # as Person.save does
     return _bulk_insert(Person, people, ["nationality", "user"])
 
 
