@@ -23,7 +23,7 @@ from tests.api.conftest import token_client
 from webhooks import services as webhooks
 from webhooks.models import EventType, WebhookDelivery
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
