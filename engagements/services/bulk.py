@@ -16,8 +16,9 @@ tenures and events only through here.
 - unchanged rows are not written: an update whose fields and participants are what the
   meeting already has writes nothing, records nothing and emits nothing;
 - history: audit entries through audit.services.audit_bulk, with the caller's channel
-  ("import", "command") and label (the import job), for meetings, participants and
-  commitments created, changed or removed;
+  ("import", "command") and label (the import job), for meetings, participants, agenda
+  items and commitments created, changed or removed (rows are written without save(), so
+  no per-row signal records them a second time);
 - events: ONE signal per call, engagements.signals.meetings_saved_in_bulk(created_ids,
   updated_ids, commitment_ids, user), sent inside the transaction like meeting_saved. The
   notifications and webhooks receivers expand it into exactly what meeting_saved and
@@ -507,7 +508,7 @@ def _write_batch(
     copy_insert(Participant, new_participants, assign_ids=True)
 
     written = [(index, result.meetings[index]) for index in planned]
-    _write_agenda(rows, written)
+    agenda, agenda_removed = _write_agenda(rows, written)
     _write_tags(rows, written, planned)
     commitments = _write_commitments(rows, written, planned)
     result.commitment_ids.extend(c.pk for c in commitments)
@@ -524,6 +525,8 @@ def _write_batch(
     )
     audit_bulk(Participant, new_participants, "create", **audit)
     audit_bulk(Participant, removed, "delete", **audit)
+    audit_bulk(AgendaItem, agenda, "create", **audit)
+    audit_bulk(AgendaItem, agenda_removed, "delete", **audit)
     audit_bulk(Commitment, commitments, "create", **audit)
 
 
@@ -536,10 +539,13 @@ def _delete_rows(model: type[models.Model], ids: list[int]) -> None:
             cursor.execute(f"DELETE FROM {quote(model._meta.db_table)} WHERE id = ANY(%s)", [chunk])
 
 
-def _write_agenda(rows: Sequence[BulkMeeting], written: list[tuple[int, Any]]) -> None:
+def _write_agenda(
+    rows: Sequence[BulkMeeting], written: list[tuple[int, Any]]
+) -> tuple[list[AgendaItem], list[AgendaItem]]:
+    """The agenda items written and those removed (of updated meetings), for the history."""
     replaced = [m.pk for index, m in written if rows[index].meeting and not rows[index].keep_agenda]
-    if replaced:
-        AgendaItem.objects.filter(meeting_id__in=replaced).delete()
+    removed = list(AgendaItem.objects.filter(meeting_id__in=replaced)) if replaced else []
+    _delete_rows(AgendaItem, [item.pk for item in removed])
     items = []
     errors: dict[str, list[str]] = {}
     for index, meeting in written:
@@ -564,7 +570,8 @@ def _write_agenda(rows: Sequence[BulkMeeting], written: list[tuple[int, Any]]) -
             items.append(agenda)
     if errors:
         raise ValidationError(errors)
-    copy_insert(AgendaItem, items)
+    copy_insert(AgendaItem, items, assign_ids=True)
+    return items, removed
 
 
 def _write_tags(
