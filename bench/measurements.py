@@ -252,8 +252,8 @@ SWEEP_MAX_SIZE = 100_000
 @measurement(f"reminder sweep ({SWEEP_COMMITMENTS:,} open commitments, about 5% due)")
 def reminder_sweep(size: int) -> Case:
     """One run is the whole sweep (its own commitments, made and removed by
-    notifications.bench): the timing row is that run; the extra columns give emails/s."""
-    from notifications.bench import bench_reminder_sweep
+    bench.reminder_sweep): the timing row is that run; the extra columns give emails/s."""
+    from bench.reminder_sweep import bench_reminder_sweep
 
     if size > SWEEP_MAX_SIZE and not os.environ.get("BENCH_SWEEP_ALWAYS"):
         raise Skip(

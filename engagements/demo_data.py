@@ -1,7 +1,11 @@
 """A deterministic, realistic data set for benchmarks and demonstrations.
 
-Everything is written in bulk: a save per row would take hours at a million meetings.
-Rows nobody needs the ids of go through PostgreSQL COPY (bulk_create elsewhere).
+Everything is written in bulk (a save per row would take hours at a million meetings), and
+through the bulk services of engagements (engagements.services.bulk): meetings with their
+participants, agenda, tags and commitments by meetings_bulk_write, as the generated
+administrator "demo.generator", with audit entries on the channel "command" and the bulk
+event meetings_saved_in_bulk like any import. Only the generated accounts (users and desk
+memberships, which have no bulk service) are inserted here.
 Frequencies are skewed the way real records are: a few countries, topics and
 counterparts account for most engagements (Zipf-like weights).
 """
@@ -16,27 +20,40 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from django.db import connection, models, transaction
+from django.db import transaction
 
+from accounts import policy
 from accounts.models import Classification, Desk, DeskMembership, User
 from minerals.models import Mineral
 
 from .models import (
-    AgendaItem,
-    Commitment,
     Country,
     Event,
     Instrument,
     Meeting,
     Organization,
-    Participant,
     Person,
     Post,
     Tenure,
     Topic,
 )
+from .services import (
+    AgendaItemInput,
+    BulkMeeting,
+    CommitmentInput,
+    MeetingInput,
+    ParticipantInput,
+    events_bulk_create,
+    meetings_bulk_write,
+    organizations_bulk_create,
+    people_bulk_create,
+    posts_bulk_create,
+    tenures_bulk_create,
+)
 
 DEMO_SOURCE = "demo"
+GENERATOR = "demo.generator"
+CHANNEL, LABEL = "command", "generate_demo_data"
 BATCH = 5_000
 T = TypeVar("T")
 
@@ -155,29 +172,6 @@ def batched(items: Sequence[T] | Iterator[T], size: int = BATCH) -> Iterator[lis
         yield chunk
 
 
-def copy_rows(objects: Sequence[models.Model]) -> None:
-    """Insert model instances without reading ids back: COPY on PostgreSQL."""
-    if not objects:
-        return
-    model = type(objects[0])
-    if connection.vendor != "postgresql":
-        model._default_manager.bulk_create(objects, batch_size=BATCH)
-        return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    for model_field in fields:
-        if getattr(model_field, "auto_now_add", False) or getattr(model_field, "auto_now", False):
-            now = datetime.datetime.now(datetime.UTC)
-            for obj in objects:
-                setattr(obj, model_field.attname, now)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    statement = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for obj in objects:
-            copy.write_row(
-                [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
-            )
-
-
 @dataclass
 class DemoReport:
     counts: dict[str, int] = field(default_factory=dict)
@@ -242,7 +236,16 @@ def _generate(
         )
         for i in range(max(20, meetings // 500))
     ]
-    User.objects.bulk_create(users, batch_size=BATCH)
+    # The author of the generated records: an administrator who cannot sign in.
+    generator = User(
+        username=GENERATOR,
+        email=f"{GENERATOR}@example.org",
+        clearance=Classification.CONFIDENTIAL,
+        is_superuser=True,
+        password="!",
+    )
+    User.objects.bulk_create([*users, generator], batch_size=BATCH)
+    generator = User.objects.get(username=GENERATOR)
     users = list(User.objects.filter(username__startswith="demo.officer").order_by("username"))
     memberships = [
         DeskMembership(
@@ -272,8 +275,8 @@ def _generate(
                     country=country,
                 )
             )
-    Organization.objects.bulk_create(organizations, batch_size=BATCH)
-    organizations = list(Organization.objects.filter(slug__startswith="demo-").order_by("slug"))
+    organizations_bulk_create(organizations=organizations)
+    organizations.sort(key=lambda organization: organization.slug)
     posts = [
         Post(
             label=TITLES[(i + j) % len(TITLES)],
@@ -284,8 +287,8 @@ def _generate(
         for i, org in enumerate(organizations)
         for j in range(2)
     ]
-    Post.objects.bulk_create(posts, batch_size=BATCH)
-    posts = list(Post.objects.filter(slug__startswith="demo-").select_related("organization"))
+    posts_bulk_create(posts=posts)
+    posts.sort(key=lambda post: (post.organization.name, post.rank, post.label))
     report.add("organizations", len(organizations))
     report.add("posts", len(posts))
 
@@ -318,10 +321,12 @@ def _generate(
             if end is None:
                 break
             start = end
-    Person.objects.bulk_create(people, batch_size=BATCH)
+    people_bulk_create(people=people)
     for tenure in tenures:
-        tenure.person_id = tenure.person.pk
-    copy_rows(tenures)
+        # The people have their ids now: assigning again sets person_id and keeps the
+        # instance (the audit entry names it without a query).
+        tenure.person = tenure.person
+    tenures_bulk_create(tenures=tenures, channel=CHANNEL, label=LABEL, user=generator)
     for tenure in tenures:
         holders.setdefault(tenure.post.pk, []).append(
             (tenure.start_date, tenure.end_date, tenure.person.pk)
@@ -340,7 +345,7 @@ def _generate(
         )
         for i in range(40)
     ]
-    Person.objects.bulk_create(home_people, batch_size=BATCH)
+    people_bulk_create(people=home_people)
 
     # Events, with a third of the meetings on their sidelines.
     events = []
@@ -357,7 +362,7 @@ def _generate(
                     end_date=start + datetime.timedelta(days=rng.randrange(1, 5)),
                 )
             )
-    Event.objects.bulk_create(events, batch_size=BATCH)
+    events_bulk_create(events=events)
     report.add("events", len(events))
 
     topics = list(Topic.objects.order_by("slug"))
@@ -374,9 +379,10 @@ def _generate(
         Classification.RESTRICTED,
         Classification.CONFIDENTIAL,
     ]
+    people_by_id = {person.pk: person for person in people}
     for chunk_start in range(0, meetings, BATCH):
         chunk = range(chunk_start, min(chunk_start + BATCH, meetings))
-        rows: list[Meeting] = []
+        rows: list[MeetingInput] = []
         plans: list[dict[str, Any]] = []
         for i in chunk:
             country = rng.choices(countries, country_weights)[0]
@@ -389,7 +395,7 @@ def _generate(
             if rng.random() < 0.1:
                 notes += "\n\n" + " ".join(rng.sample(KOREAN, 2))
             rows.append(
-                Meeting(
+                MeetingInput(
                     title=f"Meeting with {country.name} on {main_topic.name}",
                     kind=rng.choice(["bilateral"] * 6 + ["multilateral", "call", "video"]),
                     status="planned" if day > today else rng.choice(["held"] * 12 + ["cancelled"]),
@@ -408,13 +414,13 @@ def _generate(
                 )
             )
             plans.append({"country": country, "day": day, "desk": desk})
-        Meeting.objects.bulk_create(rows, batch_size=BATCH)
         _meeting_details(
             rng,
             rows,
             plans,
             posts_by_country,
             holders,
+            people_by_id,
             home_people,
             topics,
             topic_weights,
@@ -423,17 +429,47 @@ def _generate(
             instruments,
             users_by_desk,
             today,
-            report,
+        )
+        meetings_bulk_write(
+            user=generator,
+            rows=[BulkMeeting(data=row) for row in rows],
+            channel=CHANNEL,
+            label=LABEL,
+            batch_size=BATCH,
         )
         report.add("meetings", len(rows))
+        report.add("participants", sum(len(row.participants) for row in rows))
+        report.add("agenda items", sum(len(row.agenda_items) for row in rows))
+        report.add("commitments", sum(len(row.commitments) for row in rows))
+
+
+def _owners(
+    users_by_desk: dict[int, list[User]],
+    desk: Desk,
+    classification: int,
+    readers: dict[tuple[int, int, int], bool],
+) -> list[Any]:
+    """The desk's officers who may see a meeting of that classification (only they may
+    own its follow-up, as meetings_bulk_write checks)."""
+    found = []
+    for user in users_by_desk.get(desk.pk, []):
+        key = (user.pk, desk.pk, classification)
+        if key not in readers:
+            readers[key] = policy.can_read(
+                user, classification=classification, desk_id=desk.pk, took_part=False
+            )
+        if readers[key]:
+            found.append(user)
+    return found
 
 
 def _meeting_details(
     rng: random.Random,
-    rows: list[Meeting],
+    rows: list[MeetingInput],
     plans: list[dict[str, Any]],
     posts_by_country: dict[int, list[Post]],
     holders: dict[int, list[tuple[datetime.date, datetime.date | None, int]]],
+    people_by_id: dict[int, Person],
     home_people: list[Person],
     topics: list[Topic],
     topic_weights: list[float],
@@ -442,30 +478,16 @@ def _meeting_details(
     instruments: list[Instrument],
     users_by_desk: dict[int, list[User]],
     today: datetime.date,
-    report: DemoReport,
 ) -> None:
-    participants: list[Participant] = []
-    agenda: list[AgendaItem] = []
-    commitments: list[Commitment] = []
-    topic_links, mineral_links, instrument_links, country_links = [], [], [], []
-    TopicLink = Meeting.topics.through
-    MineralLink = Meeting.minerals.through
-    InstrumentLink = Meeting.instruments.through
-    CountryLink = Meeting.counterpart_countries.through
+    readers: dict[tuple[int, int, int], bool] = {}
     for meeting, plan in zip(rows, plans, strict=True):
         country, day = plan["country"], plan["day"]
         size = rng.randrange(2, 13)
         home_count = max(1, size // 3)
-        for order, person in enumerate(rng.sample(home_people, home_count), start=1):
-            participants.append(
-                Participant(
-                    meeting=meeting,
-                    person=person,
-                    side="home",
-                    order=order,
-                    is_head_of_delegation=order == 1,
-                )
-            )
+        participants: list[ParticipantInput] = [
+            ParticipantInput(side="home", person=person, is_head_of_delegation=order == 1)
+            for order, person in enumerate(rng.sample(home_people, home_count), start=1)
+        ]
         seen: set[int] = set()
         for order in range(1, size - home_count + 1):
             post = (
@@ -484,67 +506,51 @@ def _meeting_details(
             if holder is not None and holder not in seen:
                 seen.add(holder)
                 participants.append(
-                    Participant(
-                        meeting=meeting,
-                        person_id=holder,
+                    ParticipantInput(
                         side="counterpart",
-                        order=order,
+                        person=people_by_id[holder],
                         post=post,
                         post_label=post.label if post else "",
-                        organization_id=post.organization_id if post else None,
+                        organization=post.organization if post else None,
                         country=country,
                         is_head_of_delegation=order == 1,
                     )
                 )
             else:
                 participants.append(
-                    Participant(
-                        meeting=meeting,
-                        raw_name=f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}",
+                    ParticipantInput(
                         side="counterpart",
-                        order=order,
+                        raw_name=f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}",
                         country=country,
                         post_label=rng.choice(TITLES),
                         is_head_of_delegation=order == 1,
                     )
                 )
-        chosen_topics = {t.pk for t in rng.choices(topics, topic_weights, k=rng.randrange(1, 4))}
-        topic_links += [TopicLink(meeting_id=meeting.pk, topic_id=t) for t in chosen_topics]
+        meeting.participants = participants
+        chosen_topics = {t.pk: t for t in rng.choices(topics, topic_weights, k=rng.randrange(1, 4))}
+        meeting.topics = list(chosen_topics.values())
         if rng.random() < 0.4:
-            chosen = {m.pk for m in rng.choices(minerals, mineral_weights, k=rng.randrange(1, 3))}
-            mineral_links += [MineralLink(meeting_id=meeting.pk, mineral_id=m) for m in chosen]
+            chosen = {
+                m.pk: m for m in rng.choices(minerals, mineral_weights, k=rng.randrange(1, 3))
+            }
+            meeting.minerals = list(chosen.values())
         if instruments and rng.random() < 0.2:
-            instrument_links.append(
-                InstrumentLink(meeting_id=meeting.pk, instrument_id=rng.choice(instruments).pk)
-            )
-        country_links.append(CountryLink(meeting_id=meeting.pk, country_id=country.pk))
-        for order in range(1, rng.randrange(1, 4)):
-            agenda.append(AgendaItem(meeting=meeting, order=order, title=rng.choice(topics).name))
+            meeting.instruments = [rng.choice(instruments)]
+        meeting.counterpart_countries = [country]
+        meeting.agenda_items = [
+            AgendaItemInput(title=rng.choice(topics).name)
+            for _order in range(1, rng.randrange(1, 4))
+        ]
         if rng.random() < 0.5:
-            owners: list[User | None] = list(users_by_desk.get(plan["desk"].pk, [])) or [None]
+            owners = _owners(users_by_desk, plan["desk"], meeting.classification, readers) or [None]
             due = today + datetime.timedelta(days=rng.randrange(-180, 180))
             status = rng.choice(["open", "open", "in_progress", "done", "dropped"])
-            commitments.append(
-                Commitment(
+            meeting.commitments = [
+                CommitmentInput(
                     title=rng.choice(COMMITMENTS),
-                    meeting=meeting,
                     desk=plan["desk"],
                     owner=rng.choice(owners),
                     due_date=due,
                     status=status,
-                    completed_on=min(due, today) if status == "done" else None,
                 )
-            )
-    for rows_of_one_table in (
-        participants,
-        agenda,
-        commitments,
-        topic_links,
-        mineral_links,
-        instrument_links,
-        country_links,
-    ):
-        copy_rows(rows_of_one_table)
-    report.add("participants", len(participants))
-    report.add("agenda items", len(agenda))
-    report.add("commitments", len(commitments))
+            ]

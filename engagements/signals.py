@@ -17,3 +17,10 @@ commitment_changed = Signal()
 # kwargs: meeting_id, snapshot (dict of the deleted meeting's id, title, desk_id,
 # classification and participants' person ids, taken before the delete), user
 meeting_deleted = Signal()
+
+# kwargs: created_ids, updated_ids (meeting ids), commitment_ids (commitments created with
+# those meetings), user. Sent once per call by engagements.services.bulk.meetings_bulk_write
+# (imports, demo data) instead of meeting_saved and commitment_changed per record; receivers
+# expand it into what those two do for each record (meeting_saved with created=True for
+# created_ids and False for updated_ids; commitment_changed with created=True).
+meetings_saved_in_bulk = Signal()

@@ -20,6 +20,7 @@ FIELD_LABELS = {
     "date": _("Date"),
     "counterpart": _("Organisation or individual met"),
     "purpose": _("Purpose of meeting"),
+    "classification": _("Classification (of each row; default: the one chosen below)"),
 }
 
 
@@ -30,8 +31,11 @@ def desks_for(user: Any) -> Any:
 
 
 def classifications_for(user: Any) -> list[tuple[int, str]]:
-    ceiling = Classification.CONFIDENTIAL if policy.is_administrator(user) else user.clearance
-    return [(level.value, level.label) for level in Classification if level.value <= ceiling]
+    return [
+        (level.value, level.label)
+        for level in Classification
+        if policy.can_classify(user, classification=level.value)
+    ]
 
 
 class ImportUploadForm(forms.Form):

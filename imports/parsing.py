@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-FIELDS = ("home", "date", "counterpart", "purpose")
+FIELDS = ("home", "date", "counterpart", "purpose", "classification")
 REQUIRED_FIELDS = ("home", "date", "counterpart")
 
 # Compared after normalise_header: lower case, single spaces, no punctuation around.
@@ -56,6 +56,14 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "purpose of trip",
         "subject",
         "topic",
+    ),
+    # Optional: a row's own classification (default: the job's).
+    "classification": (
+        "classification",
+        "security classification",
+        "protective marking",
+        "marking",
+        "sensitivity",
     ),
 }
 

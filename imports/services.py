@@ -22,6 +22,7 @@ import re
 from pathlib import PurePath
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
@@ -34,11 +35,15 @@ from django.utils.translation import gettext as _
 from accounts import policy
 from accounts.models import Classification, Desk
 
-from . import engine, readers, tasks
+from . import engine, readers
 from .models import ImportJob, MappingPreset
 from .parsing import FIELDS, REQUIRED_FIELDS, Period
 
 IMPORT_MAX_UPLOAD_BYTES_DEFAULT = 10 * 1024 * 1024
+# The tasks (imports.tasks, registered when the app is ready) are named, not imported:
+# they call this module.
+VALIDATE_TASK = "imports.tasks.validate_import_job"
+WRITE_TASK = "imports.tasks.write_import_job"
 STALE_IMPORT_SECONDS = 2 * 3600
 
 
@@ -237,9 +242,9 @@ def import_job_create(
     return job
 
 
-def _enqueue(task: Any, job_id: int) -> None:
+def _enqueue(task_name: str, job_id: int) -> None:
     queue = getattr(settings, "IMPORT_QUEUE", None) or settings.CELERY_TASK_DEFAULT_QUEUE
-    task.apply_async(args=[job_id], queue=queue)
+    current_app.tasks[task_name].apply_async(args=[job_id], queue=queue)
 
 
 def _check_owner(job: ImportJob, user: Any) -> None:
@@ -301,7 +306,7 @@ def import_job_update_settings(
 def import_job_validate(job: ImportJob) -> ImportJob:
     """Dry run: read every row, match names, fill job.report and rows_total; status
     validated (or failed with job.error for a file that cannot be read at all). Writes no
-    meeting. Runs in-process; tasks.validate_import_job runs it on a worker."""
+    meeting. Runs in-process; imports.tasks.validate_import_job runs it on a worker."""
     return _validate(job)[0]
 
 
@@ -365,7 +370,7 @@ def import_job_request_validation(*, job: ImportJob, user: Any) -> ImportJob:
             }
         )
     job_id = job.pk
-    transaction.on_commit(lambda: _enqueue(tasks.validate_import_job, job_id))
+    transaction.on_commit(lambda: _enqueue(VALIDATE_TASK, job_id))
     job.refresh_from_db()
     return job
 
@@ -373,7 +378,7 @@ def import_job_request_validation(*, job: ImportJob, user: Any) -> ImportJob:
 @transaction.atomic
 def import_job_confirm(*, job: ImportJob, user: Any, mode: str | None = None) -> ImportJob:
     """Confirm a validated job (only its uploader or an administrator) and queue the write
-    (tasks.write_import_job) after commit. mode: "all" (any row error: nothing is written,
+    (imports.tasks.write_import_job) after commit. mode: "all" (any row error: nothing is written,
     so such a job cannot be confirmed in this mode) or "valid_rows" (default: the job's)."""
     _check_owner(job, user)
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
@@ -403,7 +408,7 @@ def import_job_confirm(*, job: ImportJob, user: Any, mode: str | None = None) ->
     job.status = ImportJob.Status.CONFIRMED
     job.save(update_fields=["options", "status", "updated_at"])
     job_id = job.pk
-    transaction.on_commit(lambda: _enqueue(tasks.write_import_job, job_id))
+    transaction.on_commit(lambda: _enqueue(WRITE_TASK, job_id))
     return job
 
 

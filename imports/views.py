@@ -84,7 +84,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "imports/upload.html",
-        {"form": form, "presets": MappingPreset.objects.all()},
+        {"form": form, "presets": selectors.mapping_presets()},
         status=status,
     )
 
@@ -127,7 +127,7 @@ def _detail_context(job: ImportJob, *, mapping_form: MappingForm | None = None) 
         "can_cancel": job.status in CHANGEABLE - {ImportJob.Status.FAILED},
         "mapping_form": mapping_form or MappingForm(job=job),
         "confirm_form": ConfirmForm(initial={"mode": options.get("mode", ImportJob.Mode.ALL)}),
-        "presets": MappingPreset.objects.all(),
+        "presets": selectors.mapping_presets(),
         **_report_context(job),
     }
 

@@ -10,9 +10,10 @@ from celery.signals import worker_ready, worker_shutdown
 from django.db import transaction
 from django.dispatch import receiver
 
-from engagements.signals import commitment_changed, meeting_saved
+from engagements.models import Commitment, Meeting
+from engagements.signals import commitment_changed, meeting_saved, meetings_saved_in_bulk
 
-from . import services, tasks
+from . import selectors, services, tasks
 from .heartbeat import WorkerHeartbeat
 
 
@@ -50,6 +51,47 @@ def commitment_changed_notify(
             previous_status=previous_status,
         )
     )
+
+
+@receiver(meetings_saved_in_bulk, dispatch_uid="notifications.meetings_saved_in_bulk")
+def meetings_saved_in_bulk_notify(
+    sender: Any,
+    *,
+    created_ids: list[int],
+    updated_ids: list[int],
+    commitment_ids: list[int],
+    user: Any,
+    **_: Any,
+) -> None:
+    """A bulk write, expanded into the outbox rows meeting_saved and commitment_changed
+    write for each record. Only the meetings that touch something watched are read one by
+    one (selectors.meetings_maybe_watched), only the open commitments owned by someone else
+    than the writer (the others notify nobody)."""
+    ids: list[int] = []
+    created = set(created_ids)
+    watched = sorted(selectors.meetings_maybe_watched([*created_ids, *updated_ids]))
+    for start in range(0, len(watched), 1000):
+        for meeting in Meeting.objects.filter(pk__in=watched[start : start + 1000]):
+            ids += services.notifications_for_meeting(
+                meeting=meeting, created=meeting.pk in created, actor=user
+            )
+    owned = (
+        Commitment.objects.filter(
+            pk__in=commitment_ids, owner__isnull=False, status__in=selectors.OPEN_STATUSES
+        )
+        .exclude(owner_id=getattr(user, "pk", None))
+        .order_by("pk")
+    )
+    for commitment in owned.iterator() if commitment_ids else ():
+        ids += services.commitment_changed_handle(
+            commitment=commitment,
+            created=True,
+            actor=user,
+            previous_owner_id=None,
+            previous_due_date=None,
+            previous_status=None,
+        )
+    _publish_after_commit(ids)
 
 
 _heartbeats: list[WorkerHeartbeat] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -13,7 +14,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from engagements.models import Commitment, Meeting, Topic
+from engagements.models import Commitment, Meeting, Participant, Topic
 from engagements.selectors import commitments_visible_to, meetings_visible_to
 
 from .models import CalendarFeed, Heartbeat, NotificationPreference, SweepRun, Watch
@@ -57,6 +58,55 @@ def _topic_with_ancestors(topic_ids: set[int]) -> set[int]:
         )
         frontier = parents - found
         found |= parents
+    return found
+
+
+def meetings_maybe_watched(meeting_ids: Sequence[int]) -> set[int]:
+    """Of these meetings, those touching a country, person, topic, mineral or instrument that
+    somebody watches: a superset of the meetings meeting_watcher_ids finds watchers for (any
+    tagged meeting counts once a topic is watched: subtopics are resolved per meeting), read
+    in a few queries whatever the number of meetings."""
+    watches = list(
+        Watch.objects.values_list(
+            "country_id", "topic_id", "person_id", "mineral_id", "instrument_id"
+        )
+    )
+    if not watches or not meeting_ids:
+        return set()
+    countries, topics, people, minerals, instruments = (
+        {row[column] for row in watches if row[column] is not None} for column in range(5)
+    )
+    found: set[int] = set()
+    for start in range(0, len(meeting_ids), 5000):
+        chunk = list(meeting_ids[start : start + 5000])
+        queries = []
+        if countries:
+            queries += [
+                Meeting.objects.filter(pk__in=chunk, country_id__in=countries),
+                Meeting.counterpart_countries.through.objects.filter(
+                    meeting_id__in=chunk, country_id__in=countries
+                ),
+                Participant.objects.filter(meeting_id__in=chunk, country_id__in=countries),
+            ]
+        if people:
+            queries.append(Participant.objects.filter(meeting_id__in=chunk, person_id__in=people))
+        if topics:
+            queries.append(Meeting.topics.through.objects.filter(meeting_id__in=chunk))
+        if minerals:
+            queries.append(
+                Meeting.minerals.through.objects.filter(
+                    meeting_id__in=chunk, mineral_id__in=minerals
+                )
+            )
+        if instruments:
+            queries.append(
+                Meeting.instruments.through.objects.filter(
+                    meeting_id__in=chunk, instrument_id__in=instruments
+                )
+            )
+        for query in queries:
+            column = "pk" if query.model is Meeting else "meeting_id"
+            found.update(query.values_list(column, flat=True))
     return found
 
 

@@ -8,8 +8,13 @@ import logging
 from typing import Any
 
 from django.db import DatabaseError
+from django.dispatch import receiver
 
-from . import services, tasks
+from engagements.models import Commitment, Meeting
+from engagements.signals import meetings_saved_in_bulk
+
+from . import selectors, services, tasks
+from .models import EventType
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +37,35 @@ def commitment_changed(
             commitment=commitment, created=created, previous_status=previous_status
         )
     )
+
+
+@receiver(meetings_saved_in_bulk, dispatch_uid="webhooks.meetings_saved_in_bulk")
+def meetings_saved_in_bulk_deliver(
+    sender: Any,
+    *,
+    created_ids: list[int],
+    updated_ids: list[int],
+    commitment_ids: list[int],
+    **_: Any,
+) -> None:
+    """A bulk write, expanded into the deliveries meeting_saved and commitment_changed make
+    for each record; nothing is read per record when no endpoint takes the event."""
+    deliveries: list[int] = []
+    for created, meeting_ids, event_type in (
+        (True, created_ids, EventType.MEETING_CREATED),
+        (False, updated_ids, EventType.MEETING_UPDATED),
+    ):
+        if meeting_ids and selectors.endpoints_for_event(event_type=event_type):
+            for meeting in Meeting.objects.filter(pk__in=meeting_ids).only("pk").order_by("pk"):
+                deliveries += services.deliveries_for_meeting_saved(
+                    meeting=meeting, created=created
+                )
+    if commitment_ids and selectors.endpoints_for_event(event_type=EventType.COMMITMENT_CREATED):
+        for commitment in Commitment.objects.filter(pk__in=commitment_ids).order_by("pk"):
+            deliveries += services.deliveries_for_commitment_changed(
+                commitment=commitment, created=True, previous_status=None
+            )
+    tasks.deliveries_queue_after_commit(deliveries)
 
 
 def beat_started(sender: Any = None, **_: Any) -> None:

@@ -3,8 +3,10 @@ from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count
 
+from audit.models import AuditEntry
 from engagements.demo_data import DEMO_SOURCE, demo_data_generate
 from engagements.models import Meeting, Participant
+from engagements.signals import meetings_saved_in_bulk
 
 
 @pytest.fixture
@@ -45,3 +47,29 @@ def test_it_is_deterministic_and_reuses_an_existing_data_set(seeded):
     again = demo_data_generate(meetings=30, seed=3)
     assert again.reused
     assert Meeting.objects.filter(external_source=DEMO_SOURCE).count() == 30
+
+
+def test_it_writes_through_the_bulk_service_with_history_and_the_bulk_event(seeded):
+    heard = []
+
+    def listener(sender, **kwargs):
+        heard.append(kwargs)
+
+    meetings_saved_in_bulk.connect(listener, dispatch_uid="test_demo_data")
+    try:
+        demo_data_generate(meetings=12, seed=5)
+    finally:
+        meetings_saved_in_bulk.disconnect(dispatch_uid="test_demo_data")
+    ids = set(Meeting.objects.filter(external_source=DEMO_SOURCE).values_list("pk", flat=True))
+    assert [set(event["created_ids"]) for event in heard] == [ids]
+    assert heard[0]["user"].username == "demo.generator"
+    entries = AuditEntry.objects.filter(
+        content_type__model="meeting", action="create", channel="command"
+    )
+    assert {int(entry.object_id) for entry in entries} == ids
+    assert {entry.label for entry in entries} == {"generate_demo_data"}
+    participants = Participant.objects.filter(meeting__external_source=DEMO_SOURCE).count()
+    assert (
+        AuditEntry.objects.filter(content_type__model="participant", channel="command").count()
+        == participants
+    )

@@ -8,7 +8,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.models import Classification
+from audit.models import AuditEntry
 from engagements.models import Meeting, Organization, Participant, Person
+from engagements.services import bulk
 from imports import engine, selectors, services
 from imports.models import ImportCreatedRecord, ImportJob, ImportRowLink
 from tests.imports import files
@@ -174,17 +176,21 @@ def test_valid_rows_mode_writes_exactly_the_valid_rows(reference, make_job, alic
     # Unmatched and near-matched names are kept raw, not linked, without allow_create.
     near = by_row[12].participants.get(side="counterpart")
     assert (near.person_id, near.raw_name) == (None, "Mario Marcell")
-    # History names the uploader and the job.
-    record = first.history.get()
-    assert record.history_user == alice
-    assert f"import job {job.pk}" in record.history_change_reason
-    assert Participant.history.filter(meeting_id=first.pk).count() == 2
+    # History (the audit trail) names the uploader, the channel and the job.
+    record = AuditEntry.objects.get(
+        content_type__model="meeting", object_id=str(first.pk), action="create"
+    )
+    assert (record.user, record.channel, record.label) == (alice, "import", str(job.pk))
+    assert record.changes["summary"]["after"] == "Critical minerals: lithium and copper"
+    participants = AuditEntry.objects.filter(content_type__model="participant", meeting_pk=first.pk)
+    assert participants.count() == 2
+    assert {entry.channel for entry in participants} == {"import"}
     assert Person.objects.count() == 2 and ImportCreatedRecord.objects.count() == 0
 
 
 def test_reimporting_the_same_file_creates_and_changes_nothing(reference, make_job):
     first = write(make_job(files.xlsx_bytes(), "return.xlsx"), "valid_rows")
-    history = Meeting.history.count(), Participant.history.count()
+    history = AuditEntry.objects.count()
     updated = dict(Meeting.objects.values_list("id", "updated_at"))
 
     again = write(make_job(files.xlsx_bytes(), "return.xlsx"), "valid_rows")
@@ -195,7 +201,7 @@ def test_reimporting_the_same_file_creates_and_changes_nothing(reference, make_j
         "skipped": files.EXPECTED_COUNTS["created"],
     }
     assert Meeting.objects.count() == first.report["counts"]["created"]
-    assert (Meeting.history.count(), Participant.history.count()) == history
+    assert AuditEntry.objects.count() == history
     assert dict(Meeting.objects.values_list("id", "updated_at")) == updated
 
 
@@ -223,8 +229,18 @@ def test_a_corrected_file_updates_the_changed_rows_only(reference, make_job):
     meeting.refresh_from_db()
     assert meeting.summary == "Lithium, copper and nickel"
     assert meeting.version == 2
-    latest = meeting.history.first()
-    assert latest.history_type == "~" and f"import job {job.pk}" in latest.history_change_reason
+    latest = AuditEntry.objects.filter(
+        content_type__model="meeting", object_id=str(meeting.pk)
+    ).first()
+    assert (latest.action, latest.channel, latest.label) == ("update", "import", str(job.pk))
+    assert latest.changes["summary"] == {
+        "before": "Critical minerals: lithium and copper",
+        "after": "Lithium, copper and nickel",
+    }
+    # The participants did not change: they keep their rows and get no entry.
+    assert not AuditEntry.objects.filter(
+        content_type__model="participant", meeting_pk=meeting.pk, label=str(job.pk)
+    ).exists()
     assert Meeting.objects.count() == 8
 
 
@@ -250,9 +266,9 @@ def test_all_mode_rolls_back_every_row_when_the_write_fails_midway(
     valid = [row for row in files.ROWS if row[1] not in {"sometime soon", "16/08/2016"}]
     job = services.import_job_validate(make_job(files.csv_bytes(rows=valid), "ok.csv"))
     assert job.report["counts"]["failed"] == 0
-    monkeypatch.setattr(engine, "BATCH", 3)
+    monkeypatch.setattr(engine.write, "BATCH", 3)
     calls = {"n": 0}
-    original = engine._write_participants
+    original = bulk._write_tags
 
     def failing(*args, **kwargs):
         calls["n"] += 1
@@ -260,12 +276,13 @@ def test_all_mode_rolls_back_every_row_when_the_write_fails_midway(
             raise ValidationError("the database refused a row")
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(engine, "_write_participants", failing)
+    monkeypatch.setattr(bulk, "_write_tags", failing)
     job = services.import_job_run(job)
     assert job.status == ImportJob.Status.FAILED
     assert "nothing was written" in job.error
     assert calls["n"] == 2
-    assert Meeting.objects.count() == 0 and Meeting.history.count() == 0
+    assert Meeting.objects.count() == 0
+    assert not AuditEntry.objects.filter(channel="import").exists()
 
 
 def test_allow_create_makes_records_for_unmatched_names_only(reference, make_job):

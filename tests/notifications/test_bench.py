@@ -1,4 +1,4 @@
-from notifications.bench import bench_reminder_sweep
+from bench.reminder_sweep import bench_reminder_sweep
 from notifications.models import Reminder, SweepRun
 
 

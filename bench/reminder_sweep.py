@@ -1,4 +1,4 @@
-"""The reminder sweep benchmark, registered by the harness in bench/ (`make bench`)."""
+"""The reminder sweep benchmark, measured by bench/measurements.py (`make bench`)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,8 @@ from django.test.utils import override_settings
 
 from accounts.models import Desk, DeskMembership, User
 from engagements.models import Commitment
-
-from . import selectors, services
-from .models import Digest, Reminder, SweepRun
+from notifications import selectors, services
+from notifications.models import Digest, Reminder, SweepRun
 
 # Every 20th commitment (5%) falls on a day the default policy reminds: 7 and 1 days
 # before, the due date, a week overdue. The others are due from 15 days to a year out.
