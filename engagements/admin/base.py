@@ -187,6 +187,12 @@ class ServiceAdmin(AuditHistoryAdmin):
             form.instance.pk = saved.pk
             form.instance._state.adding = False
 
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        # The delete service decides who may delete the record, and what goes with it
+        # (participants, outbox rows...) goes by the model's rules, whatever their admins.
+        deleted, counts, _perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
+
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         try:
             self.remove(request, obj)
@@ -194,7 +200,8 @@ class ServiceAdmin(AuditHistoryAdmin):
             raise AdminPermissionDenied(str(error)) from error
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        # One service call per record, so that each sends the events a single delete does.
+        # One service call per record, so that each sends the events a single delete does
+        # and each row's desk is checked: one refusal and nothing is deleted.
         try:
             with transaction.atomic():
                 for obj in queryset:
@@ -220,13 +227,6 @@ class DeskWriteAdmin(ServiceAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return super().has_delete_permission(request, obj) and self.may_write(request, obj)
-
-    def get_actions(self, request: HttpRequest) -> dict:
-        actions = super().get_actions(request)
-        # Bulk deletion checks the model permission only, not the desk of each row.
-        if not policy.is_administrator(request.user):
-            actions.pop("delete_selected", None)
-        return actions
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
         _limit_choices(db_field, request, kwargs)
