@@ -8,7 +8,9 @@ from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -306,3 +308,30 @@ def reminders_disarm(*, commitment: Commitment) -> int:
     if commitment.status in OPEN_STATUSES and commitment.due_date is not None:
         pending = pending.exclude(due_date=commitment.due_date)
     return pending.update(status=DispatchStatus.CANCELLED, note="the commitment changed")
+
+
+REMINDER_POLICY_FIELDS = frozenset(
+    {"name", "is_default", "commitment", "days_before", "on_due_date", "overdue_every_days"}
+)
+
+
+@transaction.atomic
+def reminder_policy_save(*, policy: ReminderPolicy, changes: dict[str, Any]) -> ReminderPolicy:
+    """Create (an unsaved policy) or change a reminder policy: the default or one
+    commitment's."""
+    unknown = set(changes) - REMINDER_POLICY_FIELDS
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed here." for name in unknown})
+    for name, value in changes.items():
+        setattr(policy, name, value)
+    policy.full_clean()
+    policy.save()
+    return policy
+
+
+@transaction.atomic
+def reminder_policy_delete(*, policy: ReminderPolicy) -> None:
+    """Delete a commitment's policy; the default stays (without it the built-in one rules)."""
+    if policy.is_default:
+        raise ValidationError("The default reminder policy cannot be deleted; change it instead.")
+    policy.delete()
