@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 
@@ -39,6 +40,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Written and removed by the services only (outbox rows go with their record).
+        return False
+
 
 @admin.register(ReminderPolicy)
 class ReminderPolicyAdmin(admin.ModelAdmin):
@@ -64,6 +69,25 @@ class ReminderPolicyAdmin(admin.ModelAdmin):
         if obj is not None and obj.is_default:
             return False
         return super().has_delete_permission(request, obj)
+
+    def save_model(
+        self, request: HttpRequest, obj: ReminderPolicy, form: Any, change: bool
+    ) -> None:
+        names = form.changed_data if change else list(form.cleaned_data)
+        changes = {
+            name: form.cleaned_data[name]
+            for name in names
+            if name in services.REMINDER_POLICY_FIELDS
+        }
+        services.reminder_policy_save(policy=obj, changes=changes)
+
+    def delete_model(self, request: HttpRequest, obj: ReminderPolicy) -> None:
+        services.reminder_policy_delete(policy=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ReminderPolicy]) -> None:
+        with transaction.atomic():
+            for reminder_policy in queryset:
+                services.reminder_policy_delete(policy=reminder_policy)
 
 
 @admin.register(Reminder)

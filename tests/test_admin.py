@@ -205,7 +205,8 @@ class TestEveryAdminPageWithData:
     def test_change_and_history_page_render(self, client, admin_user, model):
         obj = model._default_manager.order_by("pk").first()
         if obj is None:
-            assert type(admin.site._registry[model]).__module__ not in OWN_ADMINS
+            module = type(admin.site._registry[model]).__module__
+            assert module.split(".")[0] + ".admin" not in OWN_ADMINS
             pytest.skip(f"no {model._meta.label} row: add one in _complete_with_factories")
         client.force_login(admin_user)
 

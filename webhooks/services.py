@@ -26,9 +26,10 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 from accounts.models import User
+from core.schedules import Schedule, schedules_register
+from core.schedules import schedules_ensure as schedules_ensure  # the one, re-exported
 from engagements.models import Commitment, Meeting
 
 from . import payloads, selectors, signing, transport
@@ -451,61 +452,29 @@ SCHEDULE_SWEEP = "Webhooks: queue pending deliveries"
 SCHEDULE_OVERDUE = "Webhooks: announce overdue commitments"
 
 
-def schedules_ensure(*, reset: bool = False) -> list[tuple[str, str]]:
-    """Create the periodic tasks beat runs; with reset, also put back their settings.
-
-    Administrators may edit them in the admin (django-celery-beat); without reset an
-    edited schedule is left as it is.
-    """
-    hour, minute = settings.WEBHOOK_OVERDUE_TIME.split(":")
-    # In TIME_ZONE: the zone of timezone.localdate(), which decides what is overdue.
-    daily, _ = CrontabSchedule.objects.get_or_create(
-        minute=str(int(minute)),
-        hour=str(int(hour)),
-        day_of_week="*",
-        day_of_month="*",
-        month_of_year="*",
-        timezone=settings.TIME_ZONE,
-    )
-    every_minute, _ = IntervalSchedule.objects.get_or_create(
-        every=1, period=IntervalSchedule.MINUTES
-    )
-    wanted: list[tuple[str, dict[str, Any]]] = [
-        (
-            SCHEDULE_SWEEP,
-            {
-                "task": "webhooks.tasks.webhook_deliveries_sweep",
-                "interval": every_minute,
-                "crontab": None,
-                # A sweep nobody ran in time is replaced by the next one.
-                "expire_seconds": 55,
-                "description": "Queues webhook deliveries whose message was lost or whose "
-                "retry wait was too long for a Celery countdown.",
-            },
+def webhook_schedules() -> list[Schedule]:
+    hour_minute = settings.WEBHOOK_OVERDUE_TIME
+    return [
+        Schedule(
+            name=SCHEDULE_SWEEP,
+            task="webhooks.tasks.webhook_deliveries_sweep",
+            every_minutes=1,
+            # A sweep nobody ran in time is replaced by the next one.
+            expire_seconds=55,
+            description="Queues webhook deliveries whose message was lost or whose "
+            "retry wait was too long for a Celery countdown.",
         ),
-        (
-            SCHEDULE_OVERDUE,
-            {
-                "task": "webhooks.tasks.webhook_commitments_overdue",
-                "crontab": daily,
-                "interval": None,
-                "expire_seconds": 3600,
-                "description": "Sends commitment.overdue, once per commitment and due date.",
-            },
+        Schedule(
+            name=SCHEDULE_OVERDUE,
+            task="webhooks.tasks.webhook_commitments_overdue",
+            daily_at=hour_minute,
+            # In TIME_ZONE: the zone of timezone.localdate(), which decides what is overdue.
+            time_zone=settings.TIME_ZONE,
+            expire_seconds=3600,
+            description="Sends commitment.overdue, once per commitment and due date.",
         ),
     ]
-    done = []
-    for name, values in wanted:
-        task = PeriodicTask.objects.filter(name=name).first()
-        if task is None:
-            PeriodicTask.objects.create(name=name, enabled=True, **values)
-            done.append((name, "created"))
-        elif reset:
-            for attribute, value in values.items():
-                setattr(task, attribute, value)
-            task.enabled = True
-            task.save()
-            done.append((name, "reset"))
-        else:
-            done.append((name, "kept"))
-    return done
+
+
+# One schedules_ensure for the project (core.schedules); re-exported for the command.
+schedules_register(webhook_schedules)

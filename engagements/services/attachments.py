@@ -165,3 +165,17 @@ def attachment_delete(*, user: Any, attachment: Attachment) -> None:
     attachment.delete()
     # The file goes only once the row is gone for good.
     transaction.on_commit(lambda: storage.delete(name) if name else None)
+
+
+@transaction.atomic
+def attachment_update(
+    *, user: Any, attachment: Attachment, kind: str, description: str = ""
+) -> Attachment:
+    """Re-file or re-describe a stored file (the file itself is replaced by a new upload)."""
+    if not policy.can_write_for_desk(user, desk_id=attachment.meeting.desk_id):
+        raise PermissionDenied(f"{user} may not change files of this meeting.")
+    attachment.kind = kind
+    attachment.description = description
+    attachment.full_clean(exclude=["file"])
+    attachment.save(update_fields=["kind", "description"])
+    return attachment

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import ProtectedError, Q
 
 from accounts import policy
 from core.exceptions import PermissionDenied
@@ -111,3 +111,57 @@ def person_create(
     person.full_clean()
     person.save()
     return person
+
+
+PERSON_FIELDS = frozenset(
+    {
+        "name",
+        "native_name",
+        "sort_name",
+        "slug",
+        "honorific_prefix",
+        "nationality",
+        "summary",
+        "identifiers",
+        "email",
+        "phone",
+        "user",
+    }
+)
+
+
+def _check_may_edit_people(user: Any) -> None:
+    if not policy.may_log_meetings(user):
+        raise PermissionDenied(f"{user} may not change people.")
+
+
+@transaction.atomic
+def person_update(*, user: Any, person: Person, **changes: Any) -> Person:
+    """Change a person's record (any of PERSON_FIELDS)."""
+    _check_may_edit_people(user)
+    unknown = set(changes) - PERSON_FIELDS
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed here." for name in unknown})
+    for name, value in changes.items():
+        setattr(person, name, value)
+    if not person.slug:
+        person.slug = _unique_slug(Person, person.name or person.native_name)
+    person.full_clean()
+    person.save()
+    return person
+
+
+@transaction.atomic
+def person_delete(*, user: Any, person: Person) -> None:
+    """Delete a person with their tenures; refused while they are a meeting's participant."""
+    _check_may_edit_people(user)
+    try:
+        person.delete()
+    except ProtectedError as error:
+        raise ValidationError(f"{person} took part in meetings and cannot be deleted.") from error
+
+
+@transaction.atomic
+def tenure_delete(*, user: Any, tenure: Tenure) -> None:
+    _check_may_edit_people(user)
+    tenure.delete()
