@@ -38,9 +38,10 @@ UNKNOWN_CLASSIFICATION = 3
 class Legacy:
     """A historical model of the migration state and the record it kept the history of."""
 
-    app_label: str
+    app_label: str  # where the historical model is
     historical: str  # e.g. "HistoricalMeeting"
-    model: str  # e.g. "meeting"
+    model: str  # the recorded model, e.g. "meeting"
+    model_app_label: str = ""  # its app, when not app_label (users: "accounts")
 
 
 def _empty(value: Any) -> bool:
@@ -155,7 +156,7 @@ def copy_history(apps: Any, schema_editor: Any, legacy: Iterable[Legacy]) -> int
         if classifications is None:
             classifications = _Classifications(apps)
         content_type, _ = content_types.objects.get_or_create(
-            app_label=item.app_label, model=item.model
+            app_label=item.model_app_label or item.app_label, model=item.model
         )
         fields = [
             f

@@ -5,7 +5,7 @@ from django.db import migrations
 
 from audit.legacy_history import Legacy, copy_history
 
-LEGACY = [Legacy("audit", "HistoricalUser", "user")]
+LEGACY = [Legacy("audit", "HistoricalUser", "user", model_app_label="accounts")]
 
 
 def forwards(apps, schema_editor):
