@@ -46,9 +46,7 @@ def old_apps():
 
 
 def _copy(apps):
-    importlib.import_module("engagements.migrations.0009_copy_simple_history").forwards(
-        apps, None
-    )
+    importlib.import_module("engagements.migrations.0009_copy_simple_history").forwards(apps, None)
 
 
 def _historical_meeting(apps, meeting, *, when, kind, user, **values):
@@ -131,7 +129,8 @@ def test_a_simple_history_row_becomes_an_entry_shown_on_the_history_page(
     history = client.get(reverse("meeting_detail", args=[meeting.pk])).context["history"]
     changed = next(e for e in history if e.action == "changed")
     assert changed.who == erin and changed.when == T1
-    assert ("Title", "Lithium", "Lithium talk") in [(c.label, c.old, c.new) for c in changed.changes]
+    rows = [(c.label, c.old, c.new) for c in changed.changes]
+    assert ("Title", "Lithium", "Lithium talk") in rows
     assert changed.added == ["Mario Marcel (Counterpart)"]
     assert [e.action for e in history if e.subject == "Meeting"] == ["changed", "created"]
 
