@@ -1,8 +1,8 @@
 """The audit trail: one row per create, update or delete of an audited record.
 
-Rows are written in the same transaction as the change (from django-simple-history's
-post_create_historical_record signal, from m2m_changed, or by audit.services.audit_bulk for
-bulk writes) and are never changed afterwards: save() refuses updates, delete() refuses,
+Rows are written in the same transaction as the change (by the receivers of the models
+registered with audit.signals.register, from m2m_changed, or by audit.services.audit_bulk
+for bulk writes) and are never changed afterwards: save() refuses updates, delete() refuses,
 the manager's update() and delete() refuse, and on PostgreSQL a trigger forbids UPDATE and
 DELETE on the table (migration 0002).
 """
@@ -12,15 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import simple_history
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-from accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -155,9 +152,3 @@ class AuditEntry(models.Model):
                 )
             )
         return rows
-
-
-# Users are audited through django-simple-history like the engagement records; their
-# historical table lives here. Credentials and the login time are never copied.
-USER_HISTORY_EXCLUDED = ["password", "last_login"]
-simple_history.register(User, app="audit", excluded_fields=USER_HISTORY_EXCLUDED)

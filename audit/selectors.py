@@ -22,11 +22,10 @@ from django.db.models import Q, QuerySet
 
 from accounts import policy
 from accounts.models import Classification
-from engagements.exports import neutralise
-from engagements.models import Commitment, Meeting, Participant
-from engagements.selectors import commitment_is_visible_to, meeting_is_visible_to
+from core.spreadsheet import neutralise
 
 from .models import AuditEntry, FieldChange
+from .registry import audited
 
 TRAIL_LIMIT = 200
 
@@ -36,12 +35,10 @@ def _may_read(obj: Any, user: Any) -> bool:
         return False
     if policy.is_administrator(user):
         return True
-    if isinstance(obj, Meeting):
-        return meeting_is_visible_to(user=user, meeting=obj)
-    if isinstance(obj, Participant):
-        return meeting_is_visible_to(user=user, meeting=obj.meeting)
-    if isinstance(obj, Commitment):
-        return commitment_is_visible_to(user=user, commitment=obj)
+    # Meetings and their parts: the owning app's rule (engagements.auditing).
+    registration = audited(type(obj))
+    if registration is not None and registration.readable is not None:
+        return registration.readable(user, obj)
     # Users' own records: only administrators (and the user themself) see their trail.
     if obj._meta.label == "accounts.User":
         return obj.pk == user.pk
@@ -56,7 +53,8 @@ def entries_for(obj: Any, user: Any, *, limit: int = TRAIL_LIMIT) -> QuerySet[Au
         return AuditEntry.objects.none()
     content_type = ContentType.objects.get_for_model(type(obj))
     own = Q(content_type=content_type, object_id=str(obj.pk))
-    if isinstance(obj, Meeting):
+    registration = audited(type(obj))
+    if registration is not None and registration.owns_meeting_trail:
         own |= Q(meeting_pk=obj.pk)
     entries = AuditEntry.objects.filter(own)
     if not policy.is_administrator(user):

@@ -1,9 +1,11 @@
 """Writes of the audit trail.
 
-Single saves and deletes of audited records reach `record_history` through
-django-simple-history (audit.signals); many-to-many changes reach `record_m2m`. Code that
-writes many rows at once without saving them one by one (bulk_create, queryset.update())
-calls `audit_bulk` itself, in the same transaction:
+Every save and delete of a registered model (audit.registry, audit.signals.register) is
+recorded here by the receivers in audit.signals: a save is compared with the values the
+instance was loaded with (kept when it was built, so the comparison costs no query), and
+only a save that changed something writes an entry. Many-to-many changes reach
+`record_m2m`. Code that writes many rows at once without saving them one by one
+(bulk_create, queryset.update()) calls `audit_bulk` itself, in the same transaction:
 
     with audit.context.channel("import", job.pk, user=job.created_by):
         rows = Meeting.objects.bulk_create(rows)
@@ -22,29 +24,13 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from engagements.models import Meeting
-
-from .context import ADMIN, AuditContext, current
+from .context import ADMIN, API, AuditContext, current
 from .models import AuditEntry
+from .registry import SECRET_FIELDS, Audited, Scope, audited
 
-# The records whose every create, update and delete is recorded (model labels).
-AUDITED_MODELS = frozenset(
-    {
-        "engagements.Meeting",
-        "engagements.Participant",
-        "engagements.Commitment",
-        "engagements.Tenure",
-        "engagements.Instrument",
-        "accounts.User",
-    }
-)
-AUDITED_M2M = {
-    "engagements.Meeting": ("topics", "minerals", "instruments", "counterpart_countries"),
-    "accounts.User": ("groups", "user_permissions"),
-}
-# Never copied into the trail, whatever the model.
-SECRET_FIELDS = frozenset({"password", "last_login", "key_hash"})
 REPR_MAX = 300
+# The values an instance was loaded with (or last saved with), by attname.
+LOADED = "_audit_loaded"
 
 Action = AuditEntry.Action
 Channel = AuditEntry.Channel
@@ -52,7 +38,8 @@ Channel = AuditEntry.Channel
 
 def channel_of(context: AuditContext) -> tuple[str, str]:
     """The channel and label to record. An admin POST that names an action is a bulk
-    action (delete_selected and the like), whatever the admin view does with it."""
+    action (delete_selected and the like), whatever the admin view does with it; an API
+    call with a token is labelled with the token's name."""
     channel, label = context.channel, context.label
     request = context.request
     if channel == ADMIN and request is not None and request.method == "POST":
@@ -62,6 +49,10 @@ def channel_of(context: AuditContext) -> tuple[str, str]:
             action = ""
         if action:
             return Channel.ADMIN_ACTION, str(action)[:200]
+    if channel == API and request is not None and not label:
+        token_name = getattr(getattr(request, "auth", None), "name", "")
+        if isinstance(token_name, str) and token_name:
+            return Channel.API, f"token {token_name}"[:200]
     if channel not in Channel.values:
         return Channel.SYSTEM, label
     return channel, label
@@ -76,14 +67,20 @@ def _repr(instance: models.Model) -> str:
 
 
 def _tracked_fields(model: type[models.Model], only: Iterable[str] | None = None) -> list[Any]:
-    wanted = set(only) if only is not None else None
-    return [
-        field
-        for field in model._meta.concrete_fields
-        if not field.primary_key
-        and field.name not in SECRET_FIELDS
-        and (wanted is None or field.name in wanted or field.attname in wanted)
-    ]
+    registration = audited(model)
+    fields: Sequence[Any] = (
+        registration.tracked
+        if registration is not None
+        else [
+            f
+            for f in model._meta.concrete_fields
+            if not f.primary_key and f.name not in SECRET_FIELDS
+        ]
+    )
+    if only is None:
+        return list(fields)
+    wanted = set(only)
+    return [f for f in fields if f.name in wanted or f.attname in wanted]
 
 
 def _value(obj: Any, field: Any) -> Any:
@@ -91,6 +88,11 @@ def _value(obj: Any, field: Any) -> Any:
     if isinstance(field, models.FileField):
         return getattr(value, "name", value) or ""
     return value
+
+
+def _plain(value: Any) -> Any:
+    """A value as it is kept in the loaded state (files by name)."""
+    return getattr(value, "name", value) if hasattr(value, "field") else value
 
 
 def _empty(value: Any) -> bool:
@@ -102,6 +104,8 @@ def snapshot(obj: Any, fields: Sequence[Any], *, side: str) -> dict[str, dict[st
     other = "after" if side == "before" else "before"
     changes = {}
     for field in fields:
+        if field.attname not in obj.__dict__:
+            continue  # deferred and never loaded: reading it would cost a query
         value = _value(obj, field)
         if not _empty(value):
             changes[field.name] = {other: None, side: value}
@@ -117,30 +121,79 @@ def diff(previous: Any, current_state: Any, fields: Sequence[Any]) -> dict[str, 
     return changes
 
 
-def _meeting_scope(instances: Sequence[models.Model]) -> dict[int, tuple[int | None, int | None]]:
-    """For each instance (by id()), the meeting it belongs to and the meeting's
-    classification, with one query for the meetings not already loaded."""
-    scope: dict[int, tuple[int | None, int | None]] = {}
-    missing: dict[int, list[models.Model]] = {}
-    for instance in instances:
-        if isinstance(instance, Meeting):
-            scope[id(instance)] = (instance.pk, instance.classification)
-            continue
-        meeting_id = getattr(instance, "meeting_id", None)
-        if meeting_id is None:
-            scope[id(instance)] = (None, None)
-            continue
-        field = instance._meta.get_field("meeting")
-        if field.is_cached(instance):  # type: ignore[union-attr]
-            scope[id(instance)] = (meeting_id, instance.meeting.classification)  # type: ignore[attr-defined]
-        else:
-            missing.setdefault(meeting_id, []).append(instance)
-    if missing:
-        found = dict(Meeting.objects.filter(pk__in=missing).values_list("pk", "classification"))
-        for meeting_id, waiting in missing.items():
-            for instance in waiting:
-                scope[id(instance)] = (meeting_id, found.get(meeting_id))
-    return scope
+# --- the loaded state of an instance ---------------------------------------------------------
+
+
+def loaded_state(instance: models.Model, fields: Sequence[Any]) -> dict[str, Any]:
+    values = instance.__dict__
+    return {
+        f.attname: _plain(values[f.attname])
+        for f in fields
+        if f.attname in values and values[f.attname] is not models.DEFERRED
+    }
+
+
+def remember(instance: models.Model, fields: Sequence[Any] | None = None) -> None:
+    """Take the instance's current values as those stored (after loading or saving)."""
+    if fields is None:
+        registration = audited(type(instance))
+        if registration is None:
+            return
+        fields = registration.tracked
+    instance.__dict__[LOADED] = loaded_state(instance, fields)
+
+
+def audit_baseline(instance: models.Model, **stored: Any) -> None:
+    """Tell the trail what the database held before the change being made to `instance`:
+    its current values, except those given (by field name). For a change written partly
+    outside save(), such as a version claimed with a conditional UPDATE before the save."""
+    remember(instance)
+    state = instance.__dict__.get(LOADED)
+    if state is None:
+        return
+    for name, value in stored.items():
+        state[getattr(instance._meta.get_field(name), "attname", name)] = value
+
+
+def _fields_to_compare(registration: Audited, update_fields: Iterable[str] | None) -> list[Any]:
+    fields = list(registration.tracked)
+    if update_fields is not None:
+        wanted = set(update_fields)
+        fields = [f for f in fields if f.name in wanted or f.attname in wanted]
+    return fields
+
+
+def before_save(instance: models.Model, update_fields: Iterable[str] | None) -> None:
+    """Complete the stored values of a save that will compare fields it never loaded
+    (deferred, or an instance built with the primary key of an existing row)."""
+    registration = audited(type(instance))
+    if registration is None or instance.pk is None:
+        return
+    state = instance.__dict__.get(LOADED)
+    if instance._state.adding:
+        state = None  # built, not loaded: what it holds says nothing of the stored row
+    fields = _fields_to_compare(registration, update_fields)
+    missing = [f for f in fields if state is None or f.attname not in state]
+    if not missing:
+        return
+    stored = (
+        type(instance)
+        ._base_manager.using(instance._state.db or "default")
+        .filter(pk=instance.pk)
+        .values(*(f.attname for f in missing))
+        .first()
+    )
+    if stored is None:
+        return  # a new row after all: recorded as created
+    merged = dict(state or {})
+    merged.update({f.attname: stored[f.attname] for f in missing})
+    instance.__dict__[LOADED] = merged
+
+
+def _scopes(registration: Audited | None, instances: Sequence[models.Model]) -> dict[int, Scope]:
+    if registration is None or registration.scope is None:
+        return {id(instance): (None, None) for instance in instances}
+    return registration.scope(instances)
 
 
 def _entry(
@@ -153,11 +206,17 @@ def _entry(
     context: AuditContext,
     channel: str | None,
     label: str | None,
-    scope: tuple[int | None, int | None],
+    scope: Scope,
 ) -> AuditEntry:
     recorded_channel, recorded_label = channel_of(context)
     if user is None:
         user = context.user
+    meeting_pk, classification = scope
+    if action == Action.UPDATE:
+        # A change that declassifies shows what was there before: it is as secret as that.
+        before = (changes.get("classification") or {}).get("before")
+        if isinstance(before, int) and (classification is None or before > classification):
+            classification = before
     return AuditEntry(
         content_type=content_type,
         object_id=str(instance.pk),
@@ -170,64 +229,63 @@ def _entry(
         request_id=context.request_id,
         channel=channel or recorded_channel,
         label=(label if label is not None else recorded_label)[:200],
-        meeting_pk=scope[0],
-        classification=scope[1],
+        meeting_pk=meeting_pk,
+        classification=classification,
     )
 
 
-def record_history(
-    *, instance: models.Model, history_instance: Any, history_user: Any = None
+def record_save(
+    *, instance: models.Model, created: bool, update_fields: Iterable[str] | None = None
 ) -> AuditEntry | None:
-    """One entry for a historical record just written by django-simple-history."""
-    model = type(instance)
-    action = {"+": Action.CREATE, "~": Action.UPDATE, "-": Action.DELETE}[
-        history_instance.history_type
-    ]
-    excluded = set(getattr(history_instance, "_history_excluded_fields", ()) or ())
-    fields = [
-        field
-        for field in _tracked_fields(model)
-        if field.name not in excluded and hasattr(history_instance, field.attname)
-    ]
-    previous = None
-    if action == Action.CREATE:
-        changes = snapshot(history_instance, fields, side="after")
-    elif action == Action.DELETE:
-        changes = snapshot(history_instance, fields, side="before")
+    """One entry for a save of a registered model, if it changed anything recorded."""
+    registration = audited(type(instance))
+    if registration is None:
+        return None
+    fields = _fields_to_compare(registration, update_fields)
+    stored = instance.__dict__.get(LOADED) or {}
+    if created:
+        action = Action.CREATE
+        changes = snapshot(instance, fields, side="after")
     else:
-        previous = (
-            type(history_instance)
-            ._default_manager.filter(
-                **{model._meta.pk.attname: instance.pk},
-                history_id__lt=history_instance.history_id,
-            )
-            .order_by("-history_id")
-            .first()
-        )
-        if previous is None:
-            changes = snapshot(history_instance, fields, side="after")
-        else:
-            changes = diff(previous, history_instance, fields)
-        if not changes:
-            # A save that changed nothing recorded here (a login touching last_login).
-            return None
-    meeting_pk, classification = _meeting_scope([instance])[id(instance)]
-    if action == Action.UPDATE and isinstance(instance, Meeting):
-        # A change that declassifies shows what was there before: it is as secret as that.
-        before = getattr(previous, "classification", None)
-        if before is not None and (classification is None or before > classification):
-            classification = before
+        action = Action.UPDATE
+        changes = {}
+        for field in fields:
+            if field.attname not in instance.__dict__ or field.attname not in stored:
+                continue
+            before, after = stored[field.attname], _value(instance, field)
+            if before != after:
+                changes[field.name] = {"before": before, "after": after}
+    # What was saved is what is stored from now on; fields not saved keep their values.
+    state = {} if created else dict(stored)
+    state.update(loaded_state(instance, registration.tracked if created else fields))
+    instance.__dict__[LOADED] = state
+    if not changes and not created:
+        return None  # a save that changed nothing recorded (a login touching last_login)
+    return _write(registration, instance, action, changes)
+
+
+def record_delete(*, instance: models.Model) -> AuditEntry | None:
+    registration = audited(type(instance))
+    if registration is None:
+        return None
+    changes = snapshot(instance, registration.tracked, side="before")
+    return _write(registration, instance, Action.DELETE, changes)
+
+
+def _write(
+    registration: Audited | None, instance: models.Model, action: str, changes: dict
+) -> AuditEntry:
     context = current()
     entry = _entry(
         instance=instance,
-        content_type=ContentType.objects.get_for_model(model),
+        content_type=ContentType.objects.get_for_model(type(instance)),
         action=action,
         changes=changes,
-        user=context.explicit_user or history_user,
+        user=context.explicit_user,
         context=context,
         channel=None,
         label=None,
-        scope=(meeting_pk, classification),
+        scope=_scopes(registration, [instance])[id(instance)],
     )
     entry.save()
     return entry
@@ -243,20 +301,7 @@ def record_m2m(
         change["added"] = sorted(_repr(obj) for obj in added)
     if removed:
         change["removed"] = sorted(_repr(obj) for obj in removed)
-    context = current()
-    entry = _entry(
-        instance=instance,
-        content_type=ContentType.objects.get_for_model(type(instance)),
-        action=Action.UPDATE,
-        changes={field_name: change},
-        user=None,
-        context=context,
-        channel=None,
-        label=None,
-        scope=_meeting_scope([instance])[id(instance)],
-    )
-    entry.save()
-    return entry
+    return _write(audited(type(instance)), instance, Action.UPDATE, {field_name: change})
 
 
 def record_change(
@@ -278,7 +323,7 @@ def record_change(
         context=context,
         channel=None,
         label=None,
-        scope=_meeting_scope([instance])[id(instance)],
+        scope=_scopes(audited(type(instance)), [instance])[id(instance)],
     )
     entry.save()
     return entry
@@ -314,7 +359,7 @@ def audit_bulk(
     tracked = _tracked_fields(model, fields)
     content_type = ContentType.objects.get_for_model(model)
     context = current()
-    scopes = _meeting_scope(rows)
+    scopes = _scopes(audited(model), rows)
     entries = []
     for obj in rows:
         if obj.pk is None:
@@ -346,6 +391,7 @@ def audit_bulk(
                 scope=scopes[id(obj)],
             )
         )
+        remember(obj)
     return AuditEntry.objects.bulk_create(entries, batch_size=batch_size)
 
 

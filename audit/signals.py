@@ -1,28 +1,92 @@
 """Receivers that feed the audit trail, and the context of Celery tasks.
 
-Connected in AuditConfig.ready()."""
+An app registers each model it wants recorded, when it is ready:
+
+    audit.signals.register(Meeting, exclude={"updated_at"}, m2m=("topics",), scope=...)
+
+which connects, for that model only: post_init (keeps the values the instance was loaded
+with), pre_save and post_save (an entry for a save that changed something), post_delete,
+and m2m_changed for the many-to-many fields named. The rest is connected in
+AuditConfig.ready()."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.apps import apps
-from django.db.models.signals import m2m_changed, post_delete, post_save
-from simple_history.signals import post_create_historical_record
+from django.db import models
+from django.db.models.signals import m2m_changed, post_delete, post_init, post_save, pre_save
 
-from . import context, services
+from accounts.models import User
+
+from . import context, registry, services
 
 _TASK_CONTEXTS: dict[str, Any] = {}
 
 
-def on_historical_record(
-    sender: Any, instance: Any, history_instance: Any, history_user: Any = None, **kwargs: Any
+def on_init(sender: Any, instance: models.Model, **kwargs: Any) -> None:
+    services.remember(instance)
+
+
+def on_pre_save(
+    sender: Any, instance: models.Model, raw: bool = False, update_fields: Any = None, **kwargs: Any
 ) -> None:
-    if type(instance)._meta.label not in services.AUDITED_MODELS:
+    if not raw:
+        services.before_save(instance, update_fields)
+
+
+def on_post_save(
+    sender: Any,
+    instance: models.Model,
+    created: bool,
+    raw: bool = False,
+    update_fields: Any = None,
+    **kwargs: Any,
+) -> None:
+    if raw:
+        services.remember(instance)
         return
-    services.record_history(
-        instance=instance, history_instance=history_instance, history_user=history_user
+    services.record_save(instance=instance, created=created, update_fields=update_fields)
+
+
+def on_post_delete(sender: Any, instance: models.Model, **kwargs: Any) -> None:
+    services.record_delete(instance=instance)
+
+
+def register(
+    model: type[models.Model],
+    *,
+    exclude: Iterable[str] = (),
+    m2m: Iterable[str] = (),
+    scope: registry.ScopeFunction | None = None,
+    readable: registry.ReadableFunction | None = None,
+    owns_meeting_trail: bool = False,
+) -> registry.Audited:
+    """Record every create, update and delete of `model` (and the changes of its `m2m`
+    fields) in the trail. See audit.registry for `scope` and `readable`."""
+    audited = registry.add(
+        model,
+        exclude=exclude,
+        m2m=m2m,
+        scope=scope,
+        readable=readable,
+        owns_meeting_trail=owns_meeting_trail,
     )
+    uid = f"audit_{model._meta.label_lower}"
+    post_init.connect(on_init, sender=model, dispatch_uid=f"{uid}_init")
+    pre_save.connect(on_pre_save, sender=model, dispatch_uid=f"{uid}_pre_save")
+    post_save.connect(on_post_save, sender=model, dispatch_uid=f"{uid}_save")
+    post_delete.connect(on_post_delete, sender=model, dispatch_uid=f"{uid}_delete")
+    for field_name in audited.m2m:
+        field = model._meta.get_field(field_name)
+        m2m_changed.connect(
+            _m2m_receiver(field),
+            sender=field.remote_field.through,  # type: ignore[union-attr]
+            weak=False,
+            dispatch_uid=f"{uid}_m2m_{field_name}",
+        )
+    return audited
 
 
 def _m2m_receiver(m2m_field: Any) -> Any:
@@ -85,8 +149,6 @@ def on_desk_membership_saved(sender: Any, instance: Any, created: bool, **kwargs
 
 
 def on_desk_membership_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
-    from accounts.models import User
-
     user = User.objects.filter(pk=instance.user_id).first()
     if user is None:
         return  # the user is being deleted: that entry says it all
@@ -114,17 +176,8 @@ def on_task_postrun(task_id: str | None = None, **kwargs: Any) -> None:
 
 
 def connect() -> None:
-    post_create_historical_record.connect(on_historical_record, dispatch_uid="audit_history")
-    for label, field_names in services.AUDITED_M2M.items():
-        model = apps.get_model(label)
-        for field_name in field_names:
-            field = model._meta.get_field(field_name)
-            m2m_changed.connect(
-                _m2m_receiver(field),
-                sender=field.remote_field.through,
-                weak=False,
-                dispatch_uid=f"audit_m2m_{label}_{field_name}",
-            )
+    # Users: never their password or their last login (SECRET_FIELDS).
+    register(apps.get_model("accounts.User"), m2m=("groups", "user_permissions"))
     membership = apps.get_model("accounts.DeskMembership")
     post_save.connect(on_desk_membership_saved, sender=membership, dispatch_uid="audit_desk_in")
     post_delete.connect(

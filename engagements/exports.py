@@ -22,20 +22,13 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from accounts.models import Classification
+from core.spreadsheet import neutralise
 
 from .models import Meeting, Participant
 
 FORMATS = ("csv", "xlsx")
 CHUNK_SIZE = 500
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 LIST_SEPARATOR = "; "
-
-
-def neutralise(value: Any) -> Any:
-    """A text cell that could start a formula gets a leading single quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def columns() -> list[str]:

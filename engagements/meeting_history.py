@@ -1,13 +1,13 @@
-"""Reads of a meeting's change history (django-simple-history), for people to read.
+"""A meeting's change history, read from the audit trail, for people to read.
 
-Two uses: the change log on the meeting page (who changed what, when: the meeting, its
-participants and its commitments), and the edit conflict, where an officer who started
-from an older version is shown, field by field, what was saved meanwhile.
+Two uses: the change log on the meeting page (who changed what, when: the meeting, its tags,
+participants, agenda items and commitments), and the edit conflict, where an officer who
+started from an older version is shown, field by field, what was saved meanwhile.
 
-The services replace a meeting's participants on every save (delete, then insert), so the
-raw participant history is a stream of removals and additions; it is folded into "added"
-and "removed" per save of the meeting, and a participant removed and added back unchanged
-is no change at all.
+Every entry of the trail whose meeting is this one is read once. The changes of one request
+are told together: the meeting's fields and tags, and the participants added or removed
+then; a participant, agenda item or commitment that changed in place has an entry of its
+own. What is created with the meeting is not listed again (the page shows it).
 
 A fixed number of queries, whatever the length of the history.
 """
@@ -18,13 +18,29 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import formats, timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from accounts.models import Desk, User
+from audit.models import AuditEntry
 
-from .models import Commitment, Country, Event, Instrument, Meeting, Participant, Person
+from .auditing import MEETING_TAGS
+from .models import (
+    AgendaItem,
+    Commitment,
+    Country,
+    Event,
+    Instrument,
+    Meeting,
+    Organization,
+    Participant,
+    Person,
+    Post,
+    Topic,
+)
 
 MEETING_FIELDS = (
     "title",
@@ -58,12 +74,28 @@ COMMITMENT_FIELDS = (
     "completion_note",
     "instrument",
 )
+# Not the order: it follows from the list, and moves when someone is added before.
+PARTICIPANT_FIELDS = (
+    "person",
+    "raw_name",
+    "side",
+    "organization",
+    "country",
+    "post",
+    "post_label",
+    "is_head_of_delegation",
+)
+AGENDA_FIELDS = ("order", "title", "topic", "notes", "outcome")
 _RELATED: dict[str, Any] = {
     "country": Country,
     "event": Event,
     "desk": Desk,
     "owner": User,
     "instrument": Instrument,
+    "person": Person,
+    "organization": Organization,
+    "post": Post,
+    "topic": Topic,
 }
 
 
@@ -95,8 +127,14 @@ class _Names:
         self.found: dict[str, dict[Any, Any]] = {}
 
     def want(self, name: str, value: Any) -> None:
-        if name in self.wanted and value is not None:
+        if name in self.wanted and isinstance(value, int):
             self.wanted[name].add(value)
+
+    def want_changes(self, changes: dict[str, Any]) -> None:
+        for name, change in changes.items():
+            if name in _RELATED and isinstance(change, dict):
+                self.want(name, change.get("before"))
+                self.want(name, change.get("after"))
 
     def fetch(self) -> None:
         for name, ids in self.wanted.items():
@@ -115,6 +153,10 @@ def display(model: type[models.Model], name: str, value: Any, names: _Names | No
     model_field = model._meta.get_field(name)
     if getattr(model_field, "choices", None):
         return str(dict(model_field.flatchoices).get(value, value))  # type: ignore[union-attr]
+    if isinstance(model_field, models.DateTimeField) and isinstance(value, str):
+        value = parse_datetime(value) or value
+    elif isinstance(model_field, models.DateField) and isinstance(value, str):
+        value = parse_date(value) or value
     if isinstance(value, datetime.datetime):
         return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
     if isinstance(value, datetime.date):
@@ -127,136 +169,153 @@ def _label(model: type[models.Model], name: str) -> str:
 
 
 def _field_changes(
-    model: type[models.Model], new: Any, old: Any, fields: tuple[str, ...], names: _Names
+    model: type[models.Model], changes: dict[str, Any], fields: tuple[str, ...], names: _Names
 ) -> list[FieldChange]:
-    delta = new.diff_against(old, included_fields=list(fields))
     return [
         FieldChange(
-            name=change.field,
-            label=_label(model, change.field),
-            old=display(model, change.field, change.old, names),
-            new=display(model, change.field, change.new, names),
+            name=name,
+            label=_label(model, name),
+            old=display(model, name, changes[name].get("before"), names),
+            new=display(model, name, changes[name].get("after"), names),
         )
-        for change in delta.changes
+        for name in fields
+        if isinstance(changes.get(name), dict) and ("before" in changes[name])
     ]
 
 
-def _want_related(records: list[Any], fields: tuple[str, ...], names: _Names) -> None:
-    for record in records:
-        for name in fields:
-            if name in _RELATED:
-                names.want(name, getattr(record, f"{name}_id"))
+def _tag_changes(changes: dict[str, Any]) -> list[FieldChange]:
+    rows = []
+    for name in MEETING_TAGS:
+        change = changes.get(name)
+        if not isinstance(change, dict) or not (change.get("added") or change.get("removed")):
+            continue
+        removed, added = change.get("removed") or [], change.get("added") or []
+        rows.append(
+            FieldChange(
+                name=name,
+                label=_label(Meeting, name),
+                old=_("removed: %(names)s") % {"names": "; ".join(removed)} if removed else "—",
+                new=_("added: %(names)s") % {"names": "; ".join(added)} if added else "—",
+            )
+        )
+    return rows
 
 
-def _participant_key(record: Any) -> tuple[Any, ...]:
-    return (record.person_id, record.raw_name, record.side, record.post_label)
+def _value(changes: dict[str, Any], name: str) -> Any:
+    change = changes.get(name) or {}
+    after = change.get("after") if isinstance(change, dict) else None
+    return after if after not in (None, "") else (change or {}).get("before")
 
 
-def _participant_text(record: Any, people: dict[int, Person]) -> str:
-    person = people.get(record.person_id) if record.person_id else None
-    name = person.name if person else record.raw_name
-    side = dict(Participant.Side.choices).get(record.side, record.side)
-    label = f"{name}, {record.post_label}" if record.post_label else name
-    return f"{label} ({side})"
+def _participant_text(entry: AuditEntry) -> str:
+    side = _value(entry.changes, "side")
+    side_label = dict(Participant.Side.choices).get(side, side or "")
+    return f"{entry.object_repr} ({side_label})" if side_label else entry.object_repr
+
+
+def _who(entry: AuditEntry) -> Any:
+    return entry.user if entry.user_id and entry.user is not None else (entry.username or None)
+
+
+def _trail(meeting: Meeting) -> list[AuditEntry]:
+    return list(
+        AuditEntry.objects.filter(meeting_pk=meeting.pk).select_related("user").order_by("at", "id")
+    )
+
+
+_ACTIONS: dict[str, str] = {
+    AuditEntry.Action.CREATE: "created",
+    AuditEntry.Action.UPDATE: "changed",
+    AuditEntry.Action.DELETE: "deleted",
+}
 
 
 def meeting_change_log(meeting: Meeting) -> list[HistoryEntry]:
     """The meeting's history, newest first."""
-    meeting_records = list(
-        meeting.history.select_related("history_user").order_by("history_date", "history_id")
-    )
-    participant_records = list(
-        Participant.history.filter(meeting_id=meeting.pk)
-        .select_related("history_user")
-        .order_by("history_date", "history_id")
-    )
-    commitment_records = list(
-        Commitment.history.filter(meeting_id=meeting.pk)
-        .select_related("history_user")
-        .order_by("history_date", "history_id")
-    )
+    content_types = ContentType.objects.get_for_models(Meeting, Participant, AgendaItem, Commitment)
+    kinds = {content_type.pk: model for model, content_type in content_types.items()}
+    entries = _trail(meeting)
     names = _Names()
-    _want_related(meeting_records, ("country", "event", "desk"), names)
-    _want_related(commitment_records, ("owner", "desk", "instrument"), names)
+    for entry in entries:
+        names.want_changes(entry.changes or {})
     names.fetch()
-    people = Person.objects.in_bulk({r.person_id for r in participant_records} - {None})
 
-    entries: list[HistoryEntry] = []
-    previous = None
-    for record in meeting_records:
-        changes: list[FieldChange] = []
-        if record.history_type == "+" or previous is None:
-            action = "created"
-        elif record.history_type == "-":
-            action = "deleted"
-        else:
-            action = "changed"
-            changes = _field_changes(Meeting, record, previous, MEETING_FIELDS, names)
-        entries.append(
-            HistoryEntry(
-                when=record.history_date,
-                who=record.history_user,
-                subject=_("Meeting"),
-                action=action,
-                changes=changes,
+    log: list[HistoryEntry] = []
+    # The meeting's entry of each request; entries without a request id (copied from the
+    # older store, or written outside any request) go with the latest one.
+    by_request: dict[str, HistoryEntry] = {}
+    latest: HistoryEntry | None = None
+
+    def group_of(entry: AuditEntry) -> HistoryEntry | None:
+        return by_request.get(entry.request_id) if entry.request_id else latest
+
+    def start_group(entry: AuditEntry, action: str) -> HistoryEntry:
+        nonlocal latest
+        found = HistoryEntry(when=entry.at, who=_who(entry), subject=_("Meeting"), action=action)
+        log.append(found)
+        if entry.request_id:
+            by_request[entry.request_id] = found
+        latest = found
+        return found
+
+    def made_with_meeting(entry: AuditEntry) -> bool:
+        group = group_of(entry)
+        return group is not None and group.action == "created"
+
+    for entry in entries:
+        model = kinds.get(entry.content_type_id)
+        changes = entry.changes or {}
+        action = _ACTIONS[entry.action]
+        if model is Meeting:
+            field_changes = _field_changes(Meeting, changes, MEETING_FIELDS, names)
+            tags = _tag_changes(changes)
+            if action != "changed" or not tags:
+                # A save of the meeting itself: with what else its request changed.
+                group = by_request.get(entry.request_id) if entry.request_id else None
+                if group is None or group.action != "changed" or action != "changed":
+                    group = start_group(entry, action)
+            elif made_with_meeting(entry):
+                continue  # the tags it was made with
+            else:
+                group = group_of(entry)
+                if group is None or group.action != "changed":
+                    group = start_group(entry, action)
+            if action == "changed":
+                group.changes.extend(field_changes)
+                group.changes.extend(tags)
+        elif model is Participant and action != "changed":
+            if made_with_meeting(entry):
+                continue  # everyone present at creation: the page shows them
+            group = group_of(entry)
+            if group is None or group.action != "changed":
+                group = start_group(entry, "changed")
+            (group.added if action == "created" else group.removed).append(_participant_text(entry))
+        elif model in (Participant, AgendaItem, Commitment):
+            if model is AgendaItem and action == "created" and made_with_meeting(entry):
+                continue  # the agenda it was made with
+            fields, subject = {
+                Participant: (PARTICIPANT_FIELDS, _("Participant “%(name)s”")),
+                AgendaItem: (AGENDA_FIELDS, _("Agenda item “%(name)s”")),
+                Commitment: (COMMITMENT_FIELDS, _("Commitment “%(name)s”")),
+            }[model]
+            field_changes = []
+            if action == "changed":
+                field_changes = _field_changes(model, changes, fields, names)
+                if not field_changes:
+                    continue
+            log.append(
+                HistoryEntry(
+                    when=entry.at,
+                    who=_who(entry),
+                    subject=subject % {"name": entry.object_repr},
+                    action=action,
+                    changes=field_changes,
+                )
             )
-        )
-        previous = record
 
-    # Participant rows written by one save of the meeting follow that save's record.
-    dates = [entry.when for entry in entries]
-    buckets: dict[int, list[Any]] = {}
-    for record in participant_records:
-        index = max((i for i, when in enumerate(dates) if when <= record.history_date), default=0)
-        buckets.setdefault(index, []).append(record)
-    for index, records in buckets.items():
-        removed = [r for r in records if r.history_type == "-"]
-        added = [r for r in records if r.history_type == "+"]
-        removed_keys = {_participant_key(r) for r in removed}
-        added_keys = {_participant_key(r) for r in added}
-        entry = entries[index] if entries else None
-        really_added = [
-            _participant_text(r, people) for r in added if _participant_key(r) not in removed_keys
-        ]
-        really_removed = [
-            _participant_text(r, people) for r in removed if _participant_key(r) not in added_keys
-        ]
-        if entry is None:
-            continue
-        if entry.action == "created":
-            # Listing everyone present at creation says nothing the page does not show.
-            continue
-        entry.added.extend(really_added)
-        entry.removed.extend(really_removed)
-
-    by_commitment: dict[int, Any] = {}
-    for record in commitment_records:
-        before = by_commitment.get(record.id)
-        changes = []
-        if before is None or record.history_type == "+":
-            action = "created"
-        elif record.history_type == "-":
-            action = "deleted"
-        else:
-            action = "changed"
-            changes = _field_changes(Commitment, record, before, COMMITMENT_FIELDS, names)
-            if not changes:
-                by_commitment[record.id] = record
-                continue
-        entries.append(
-            HistoryEntry(
-                when=record.history_date,
-                who=record.history_user,
-                subject=_("Commitment “%(title)s”") % {"title": record.title},
-                action=action,
-                changes=changes,
-            )
-        )
-        by_commitment[record.id] = record
-
-    entries = [e for e in entries if e.action != "changed" or e.changes or e.added or e.removed]
-    entries.sort(key=lambda e: e.when, reverse=True)
-    return entries
+    log = [e for e in log if e.action != "changed" or e.changes or e.added or e.removed]
+    log.sort(key=lambda e: e.when, reverse=True)
+    return log
 
 
 @dataclass
@@ -274,25 +333,56 @@ class Conflict:
 def meeting_conflict(meeting: Meeting, *, base_version: int, theirs: dict[str, Any]) -> Conflict:
     """Field by field: the value the officer started from, the value stored now and the
     value they typed (`theirs`, field name to model value; ids for related records)."""
-    records = list(
-        meeting.history.select_related("history_user").order_by("history_date", "history_id")
+    content_types = ContentType.objects.get_for_models(Meeting, Participant)
+    meeting_type, participant_type = content_types[Meeting].pk, content_types[Participant].pk
+    entries = _trail(meeting)
+    own = [e for e in entries if e.content_type_id == meeting_type]
+    # The entry that brought the meeting to the version the officer started from.
+    start = next(
+        (
+            index
+            for index in range(len(own) - 1, -1, -1)
+            if (own[index].changes or {}).get("version", {}).get("after") == base_version
+        ),
+        None,
     )
-    base = next((r for r in reversed(records) if r.version == base_version), None)
-    current = records[-1] if records else None
-    later = [r for r in records if base is None or r.history_date > base.history_date]
     names = _Names()
-    for record in [r for r in (base, current) if r is not None]:
-        _want_related([record], ("country", "event", "desk"), names)
     for name in ("country", "event", "desk"):
         names.want(name, theirs.get(name))
-    names.fetch()
+        names.want(name, getattr(meeting, f"{name}_id"))
     changes: list[FieldChange] = []
-    if base is not None and current is not None:
-        changes = _field_changes(Meeting, current, base, MEETING_FIELDS, names)
-    elif current is not None:
+    later: list[AuditEntry] = []
+    if start is not None:
+        base = own[start]
+        later = [e for e in entries if (e.at, e.id) > (base.at, base.id)]
+        first: dict[str, Any] = {}
+        last: dict[str, Any] = {}
+        for entry in later:
+            if entry.content_type_id != meeting_type:
+                continue
+            for name, change in (entry.changes or {}).items():
+                if name in MEETING_FIELDS and isinstance(change, dict) and "before" in change:
+                    first.setdefault(name, change.get("before"))
+                    last[name] = change.get("after")
+        for name in first:
+            names.want(name, first[name])
+            names.want(name, last[name])
+        names.fetch()
+        changes = [
+            FieldChange(
+                name=name,
+                label=_label(Meeting, name),
+                old=display(Meeting, name, first[name], names),
+                new=display(Meeting, name, last[name], names),
+            )
+            for name in MEETING_FIELDS
+            if name in first and first[name] != last[name]
+        ]
+    else:
         # The starting version is not on record: compare what was typed with what is stored.
+        names.fetch()
         for name in MEETING_FIELDS:
-            stored = getattr(current, f"{name}_id" if name in _RELATED else name)
+            stored = getattr(meeting, f"{name}_id" if name in _RELATED else name)
             if name in theirs and theirs[name] != stored:
                 changes.append(
                     FieldChange(
@@ -304,11 +394,7 @@ def meeting_conflict(meeting: Meeting, *, base_version: int, theirs: dict[str, A
                 )
     for change in changes:
         change.theirs = display(Meeting, change.name, theirs.get(change.name), names)
-    editors = list({r.history_user for r in later if r.history_user is not None})
-    since = base.history_date if base is not None else None
-    participant_history = Participant.history.filter(meeting_id=meeting.pk)
-    if since is not None:
-        participant_history = participant_history.filter(history_date__gt=since)
+    editors = list({_who(e) for e in later if _who(e) is not None})
     current_participants = [
         str(p) for p in meeting.participants.select_related("person").order_by("side", "order")
     ]
@@ -317,6 +403,6 @@ def meeting_conflict(meeting: Meeting, *, base_version: int, theirs: dict[str, A
         current_version=meeting.version,
         changes=changes,
         editors=editors,
-        participants_changed=participant_history.exists(),
+        participants_changed=any(e.content_type_id == participant_type for e in later),
         current_participants=current_participants,
     )

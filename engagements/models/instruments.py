@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
-from simple_history.models import HistoricalRecords
 
 from .reference import Country, Organization
 
@@ -50,7 +49,6 @@ class Instrument(models.Model):
     source = models.CharField(max_length=500, blank=True)
     source_url = models.URLField(blank=True, max_length=500)
     related = models.ManyToManyField("self", blank=True, symmetrical=True)
-    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]

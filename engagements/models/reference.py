@@ -10,7 +10,6 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from simple_history.models import HistoricalRecords
 
 
 class Country(models.Model):
@@ -171,7 +170,6 @@ class Tenure(models.Model):
     source_url = models.URLField(blank=True, max_length=500)
     last_verified = models.DateField(null=True, blank=True)
     note = models.TextField(blank=True)
-    history = HistoricalRecords()
 
     objects = TenureQuerySet.as_manager()
 

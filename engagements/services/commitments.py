@@ -32,6 +32,21 @@ class CommitmentInput:
     id: int | None = None  # set to update an existing commitment of the meeting
 
 
+# What saving a commitment from a meeting's record may change.
+COMMITMENT_WRITTEN_FIELDS = (
+    "title",
+    "description",
+    "desk_id",
+    "owner_id",
+    "due_date",
+    "owed_by",
+    "instrument_id",
+    "status",
+    "completed_on",
+    "completion_note",
+)
+
+
 def _write_commitments(
     meeting: Meeting, items: Sequence[CommitmentInput], *, user: Any = None
 ) -> None:
@@ -48,6 +63,7 @@ def _write_commitments(
             commitment = existing[item.id]
         else:
             commitment = Commitment(meeting=meeting)
+        before = _values(commitment)
         commitment.title = item.title
         commitment.description = item.description
         commitment.desk = item.desk or meeting.desk
@@ -70,7 +86,8 @@ def _write_commitments(
             errors.setdefault(f"{path}.owner", []).append(
                 f"{item.owner} may not see this meeting, so cannot own its follow-up."
             )
-        rows.append(commitment)
+        if commitment.pk is None or _values(commitment) != before:
+            rows.append(commitment)  # unchanged: not saved, nothing to record or announce
     if errors:
         raise ValidationError(errors)
     for commitment in rows:
@@ -79,6 +96,10 @@ def _write_commitments(
         _send_commitment_changed(
             commitment, user=user, previous=None if created else previous[commitment.pk]
         )
+
+
+def _values(commitment: Commitment) -> tuple[Any, ...]:
+    return tuple(getattr(commitment, name) for name in COMMITMENT_WRITTEN_FIELDS)
 
 
 def _send_commitment_changed(
