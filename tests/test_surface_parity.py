@@ -352,6 +352,7 @@ def admin_commitment_update(world: World, commitment: Commitment) -> None:
 
 def admin_inline_commitment_update(world: World, commitment: Commitment) -> None:
     meeting = commitment.meeting
+    assert meeting is not None
     data = _admin_meeting_data(world, meeting, **{"commitments-0-owner": world.charlie.pk})
     _admin_post(world, _admin_url(Meeting, "change", meeting.pk), data)
 
@@ -362,6 +363,7 @@ def admin_commitment_delete(world: World, commitment: Commitment) -> None:
 
 def admin_inline_commitment_delete(world: World, commitment: Commitment) -> None:
     meeting = commitment.meeting
+    assert meeting is not None
     data = _admin_meeting_data(world, meeting, **{"commitments-0-DELETE": "on"})
     _admin_post(world, _admin_url(Meeting, "change", meeting.pk), data)
 
