@@ -9,10 +9,13 @@ from typing import Any
 from django.db import connection
 from django.test import Client
 
-from accounts.models import User
+from accounts.models import ApiToken, Role, User
+from accounts.services import roles_sync
+from accounts.tokens import api_token_create
 from bench.harness import Case, Skip, measurement
+from bench.reminder_sweep import bench_reminder_sweep
 from bench.users import desk_officers
-from engagements.selectors import meetings_for_list
+from engagements.selectors import meetings_for_list, meetings_visible_to
 
 PAGE = 50
 
@@ -137,9 +140,6 @@ _MEETING_NESTED = """
 
 
 def _api_client(user: User) -> Client:
-    from accounts.models import ApiToken, Role
-    from accounts.services import roles_sync
-    from accounts.tokens import api_token_create
 
     groups = {group.name: group for group in roles_sync()}
     user.groups.add(groups[Role.DESK_OFFICER])
@@ -221,7 +221,6 @@ def api_meetings_list(size: int) -> Case:
 
 @measurement("API meeting detail (with agenda, commitments, files)")
 def api_meeting_detail(size: int) -> Case:
-    from engagements.selectors import meetings_visible_to
 
     user = bench_user()
     client = _api_client(user)
@@ -253,7 +252,6 @@ SWEEP_MAX_SIZE = 100_000
 def reminder_sweep(size: int) -> Case:
     """One run is the whole sweep (its own commitments, made and removed by
     bench.reminder_sweep): the timing row is that run; the extra columns give emails/s."""
-    from bench.reminder_sweep import bench_reminder_sweep
 
     if size > SWEEP_MAX_SIZE and not os.environ.get("BENCH_SWEEP_ALWAYS"):
         raise Skip(

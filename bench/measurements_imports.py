@@ -26,6 +26,8 @@ from django.utils import timezone
 from accounts.models import Classification, Desk, DeskMembership, User
 from bench.harness import Case, measurement
 from engagements.models import Organization
+from imports import services
+from imports.models import ImportJob
 
 MINISTERS = [f"Minister Number{index}" for index in range(12)]
 ORGANIZATIONS = [f"Bench Counterpart Organisation {index}" for index in range(400)]
@@ -266,8 +268,6 @@ def _copy_baseline(rows: list[list[str]], user: User, desk: Desk, source: str) -
 
 @measurement("import: CSV of N meetings")
 def import_csv(size: int) -> Case:
-    from imports import services
-    from imports.models import ImportJob
 
     count = rows_wanted()
     user = _importer()

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django.db.models import Case, Count, Value, When
 
-from accounts.models import Classification, Desk, DeskMembership, User
+from accounts.models import Classification, Desk, DeskMembership, Role, User
+from accounts.services import roles_sync
 from engagements.models import Meeting
 
 
@@ -20,8 +21,6 @@ def desk_officers(count: int = 1) -> list[User]:
     """Up to `count` generated officers (not leads) of the busiest desk, those with
     restricted clearance first, each given the desk officer role (the generated data has no
     groups). Without generated data, one made-up officer on the busiest desk."""
-    from accounts.models import Role
-    from accounts.services import roles_sync
 
     desk = busiest_desk()
     officers: list[User] = []

@@ -33,6 +33,10 @@ _SCRIPT = "a script: it sets DJANGO_SETTINGS_MODULE and calls django.setup() bef
 ALLOWED_LAZY_IMPORTS: dict[tuple[str, str], str] = {
     ("api.apps", "ApiConfig.ready"): "AppConfig.ready(): registers the OpenAPI extensions",
     ("audit.apps", "AuditConfig.ready"): _READY,
+    ("engagements.apps", "EngagementsConfig.ready"): (
+        "AppConfig.ready(): registers the audited models once every app's models are loaded"
+    ),
+    ("imports.apps", "ImportsConfig.ready"): "AppConfig.ready(): registers the Celery tasks",
     ("notifications.apps", "NotificationsConfig.ready"): _READY,
     ("webhooks.apps", "WebhooksConfig.ready"): _READY,
     ("bench.run", "main"): _SCRIPT,
