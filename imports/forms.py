@@ -30,8 +30,7 @@ def desks_for(user: Any) -> Any:
 
 
 def classifications_for(user: Any) -> list[tuple[int, str]]:
-    ceiling = Classification.CONFIDENTIAL if policy.is_administrator(user) else user.clearance
-    return [(level.value, level.label) for level in Classification if level.value <= ceiling]
+    return [(level.value, level.label) for level in policy.classifications_for(user)]
 
 
 class ImportUploadForm(forms.Form):

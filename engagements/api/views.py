@@ -257,6 +257,10 @@ class AttachmentViewSet(ApiModelViewSet):
     serializer_class = AttachmentSerializer
     write_serializer_class = AttachmentUploadSerializer
     permission_model = Attachment
+    # Who may delete a file is accounts.policy.may_delete_attachment's question alone (the
+    # service asks it), so that the API and the pages answer alike: an officer may take
+    # back their own upload although their role has no delete_attachment permission.
+    method_permissions = {"DELETE": None}
     filterset_class = filters.AttachmentFilter
     parser_classes = [parsers.MultiPartParser]
     http_method_names = ["get", "post", "delete", "head", "options"]
