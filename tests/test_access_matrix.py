@@ -479,3 +479,17 @@ def test_contact_details_show_in_the_api_as_the_policy_says(world, username):
     assert response.status_code == 200
     shown = response.json()["email"] is not None
     assert shown is policy.may_see_contacts(case.user, person=person)
+
+
+@pytest.mark.parametrize("username", USERS)
+def test_the_detail_page_offers_delete_only_where_the_policy_allows_it(world, username):
+    case = Case(world, username, RESTRICTED)
+    response = case.web().get(reverse("meeting_detail", args=[world.meetings[RESTRICTED]]))
+    if not case.can_read():
+        assert response.status_code == 404
+        return
+    page = response.content.decode()
+    for uploader in ("erin", "alice"):
+        pk = world.files[(RESTRICTED, uploader)]
+        offered = f'action="{reverse("attachment_delete", args=[pk])}"' in page
+        assert offered is may_delete_file_of(uploader)(case), uploader
