@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from api.etag import version_from_etags
 from api.exceptions import PreconditionFailed
 from api.views import ApiModelViewSet, ApiReadOnlyViewSet
+from core.exceptions import VersionConflict
 
 from .. import selectors, services
 from ..models import (
@@ -147,7 +148,7 @@ class MeetingViewSet(ApiModelViewSet):
                 expected_version=version,
                 data=serializer.to_input(current=instance),
             )
-        except services.VersionConflict:
+        except VersionConflict:
             if conditional:
                 raise PreconditionFailed() from None
             raise
@@ -158,7 +159,7 @@ class MeetingViewSet(ApiModelViewSet):
             services.meeting_delete(
                 user=self.request.user, meeting=instance, expected_version=version
             )
-        except services.VersionConflict:
+        except VersionConflict:
             if conditional:
                 raise PreconditionFailed() from None
             raise
