@@ -7,15 +7,24 @@ it; administrators see everything; anonymous and inactive users see nothing.
 This module knows users, desks and clearances only. The apps that own classified
 records (engagements) call `visibility_filter` with the paths to their own fields and a
 filter for "took part in it", so the rule itself is written once, here.
+
+Every access question has its one function here, and no other module compares clearances
+or checks role groups: read (`visibility_filter`, `can_read`), write for a desk at a
+classification (`can_write_for_desk`, `can_classify`, `can_write`, and the form choices
+`desks_writable_by`, `classifications_for`), log meetings at all (`may_log_meetings`),
+change a commitment (`may_change_commitment`), delete a file (`may_delete_attachment`), see
+contact details (`may_see_contacts`), see an audit entry (`audit_visibility_filter`,
+`can_see_audit_entry`), and what may leave the site by email
+(`content_may_leave_the_site`). tests/test_access_matrix.py holds every face to them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
-from .models import Classification, DeskMembership, User
+from .models import Classification, Desk, DeskMembership, User
 
 NOTHING = Q(pk__in=[])
 
@@ -72,6 +81,95 @@ def can_write_for_desk(user: Any, *, desk_id: int | None) -> bool:
     return (
         desk_id is not None and DeskMembership.objects.filter(user=user, desk_id=desk_id).exists()
     )
+
+
+def desks_writable_by(user: Any) -> QuerySet[Desk]:
+    """The desks `user` may write records for (can_write_for_desk): the choices a form offers."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Desk.objects.none()
+    if is_administrator(user):
+        return Desk.objects.all()
+    return Desk.objects.filter(pk__in=desk_ids_of(user))
+
+
+def classifications_for(user: Any) -> list[Classification]:
+    """The classifications `user` may write a record at (can_classify), lowest first:
+    the choices a form offers."""
+    return [level for level in Classification if can_classify(user, classification=level)]
+
+
+def may_delete_attachment(
+    user: Any, *, desk_id: int | None, classification: int, uploaded_by_id: int | None
+) -> bool:
+    """Who may delete a file of a meeting (the pages and the API ask this alone).
+
+    Only someone who may still write the meeting (its desk, at its classification), and of
+    those: administrators, the leads of the meeting's desk, and the file's uploader. An
+    officer may take back their own upload but not a colleague's: deleting other people's
+    records is left to leads (accounts.services.ROLE_PERMISSIONS). An uploader who has left
+    the desk, or whose clearance fell below the meeting's, may not."""
+    if not can_write(user, desk_id=desk_id, classification=classification):
+        return False
+    if is_administrator(user):
+        return True
+    if uploaded_by_id is not None and uploaded_by_id == user.pk:
+        return True
+    return (
+        desk_id is not None
+        and DeskMembership.objects.filter(
+            user=user, desk_id=desk_id, role=DeskMembership.DeskRole.LEAD
+        ).exists()
+    )
+
+
+def may_change_commitment(user: Any, *, desk_id: int | None, owner_id: int | None) -> bool:
+    """A commitment is changed by those who write for its desk and by its owner."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return can_write_for_desk(user, desk_id=desk_id) or (
+        owner_id is not None and owner_id == user.pk
+    )
+
+
+def may_see_contacts(user: Any, *, person: Any = None) -> bool:
+    """A person's contact details (email, phone) are sensitive: shown to those who may edit
+    people (leads and administrators, by the `change_person` permission of their role), and
+    to the person themself when their record is linked to `user`."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if is_administrator(user) or user.has_perm("engagements.change_person"):
+        return True
+    return person is not None and getattr(person, "user_id", None) == user.pk
+
+
+def content_may_leave_the_site(*, classification: int) -> bool:
+    """Emails and calendar feeds leave the site: they carry a meeting's content (beyond its
+    title and a link to it) only when it is public or internal."""
+    return classification <= Classification.INTERNAL
+
+
+def audit_visibility_filter(user: Any, *, classification_field: str = "classification") -> Q:
+    """A Q object selecting the audit entries `user` may see, among those of a record they
+    may read: entries made while the record was classified above the user's clearance stay
+    hidden (a record lowered to internal keeps its confidential past to the cleared).
+    Entries of unclassified records (a null classification) are seen with their record."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOTHING
+    if is_administrator(user):
+        return Q()
+    ceiling = max(Classification.INTERNAL, user.clearance)
+    return Q(**{f"{classification_field}__isnull": True}) | Q(
+        **{f"{classification_field}__lte": ceiling}
+    )
+
+
+def can_see_audit_entry(user: Any, *, classification: int | None) -> bool:
+    """The same rule for one entry already in memory."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if is_administrator(user) or classification is None:
+        return True
+    return classification <= max(Classification.INTERNAL, user.clearance)
 
 
 def can_classify(user: Any, *, classification: int) -> bool:

@@ -21,7 +21,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 
 from accounts import policy
-from accounts.models import Classification
 from core.spreadsheet import neutralise
 
 from .models import AuditEntry, FieldChange
@@ -57,11 +56,7 @@ def entries_for(obj: Any, user: Any, *, limit: int = TRAIL_LIMIT) -> QuerySet[Au
     if registration is not None and registration.owns_meeting_trail:
         own |= Q(meeting_pk=obj.pk)
     entries = AuditEntry.objects.filter(own)
-    if not policy.is_administrator(user):
-        entries = entries.filter(
-            Q(classification__isnull=True)
-            | Q(classification__lte=max(Classification.INTERNAL, user.clearance))
-        )
+    entries = entries.filter(policy.audit_visibility_filter(user))
     return entries.select_related("content_type").order_by("-at", "-id")[:limit]
 
 

@@ -60,15 +60,11 @@ def default_time_zone(user: Any) -> str:
 
 
 def desks_for(user: Any) -> Any:
-    if policy.is_administrator(user):
-        return Desk.objects.all()
-    return Desk.objects.filter(memberships__user=user)
+    return policy.desks_writable_by(user)
 
 
 def classification_choices_for(user: Any) -> list[tuple[int, str]]:
-    if policy.is_administrator(user):
-        return list(Classification.choices)
-    return [(value, label) for value, label in Classification.choices if value <= user.clearance]
+    return [(level.value, level.label) for level in policy.classifications_for(user)]
 
 
 class DateInput(forms.DateInput):

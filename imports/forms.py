@@ -31,11 +31,7 @@ def desks_for(user: Any) -> Any:
 
 
 def classifications_for(user: Any) -> list[tuple[int, str]]:
-    return [
-        (level.value, level.label)
-        for level in Classification
-        if policy.can_classify(user, classification=level.value)
-    ]
+    return [(level.value, level.label) for level in policy.classifications_for(user)]
 
 
 class ImportUploadForm(forms.Form):

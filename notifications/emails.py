@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.models import Classification
+from accounts import policy
 from engagements.models import Commitment, Meeting
 
 from . import links
@@ -38,7 +38,9 @@ DIGEST_MAX_ITEMS = 50
 
 def shows_content(meeting: Meeting | None) -> bool:
     """Whether an email may carry a meeting's content, beyond its title and a link."""
-    return meeting is None or meeting.classification <= Classification.INTERNAL
+    return meeting is None or policy.content_may_leave_the_site(
+        classification=meeting.classification
+    )
 
 
 def _render(

@@ -172,9 +172,10 @@ PAGES: dict[str, Page | Api] = {
     "attachments/<int:pk>/": Page(
         SIGNED_IN, args=_pk("attachment"), hidden=_hidden_pk("attachment")
     ),
-    # The service lets every writer of the desk delete (the API only leads: see tests/api).
+    # accounts.policy.may_delete_attachment, as in the API: the desk's lead (here also the
+    # uploader) and administrators; alice, an officer, may delete only her own uploads.
     "attachments/<int:pk>/delete/": Page(
-        LATAM_WRITERS,
+        frozenset({"erin"}) | ADMINS,
         args=lambda w: {"pk": w.new_attachment().pk},
         hidden=_hidden_pk("attachment"),
         method="POST",

@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from api.etag import version_from_etags
 from api.exceptions import PreconditionFailed
 from api.views import ApiModelViewSet, ApiReadOnlyViewSet
+from core.exceptions import VersionConflict
 
 from .. import selectors, services
 from ..models import (
@@ -147,7 +148,7 @@ class MeetingViewSet(ApiModelViewSet):
                 expected_version=version,
                 data=serializer.to_input(current=instance),
             )
-        except services.VersionConflict:
+        except VersionConflict:
             if conditional:
                 raise PreconditionFailed() from None
             raise
@@ -158,7 +159,7 @@ class MeetingViewSet(ApiModelViewSet):
             services.meeting_delete(
                 user=self.request.user, meeting=instance, expected_version=version
             )
-        except services.VersionConflict:
+        except VersionConflict:
             if conditional:
                 raise PreconditionFailed() from None
             raise
@@ -257,6 +258,10 @@ class AttachmentViewSet(ApiModelViewSet):
     serializer_class = AttachmentSerializer
     write_serializer_class = AttachmentUploadSerializer
     permission_model = Attachment
+    # Who may delete a file is accounts.policy.may_delete_attachment's question alone (the
+    # service asks it), so that the API and the pages answer alike: an officer may take
+    # back their own upload although their role has no delete_attachment permission.
+    method_permissions = {"DELETE": None}
     filterset_class = filters.AttachmentFilter
     parser_classes = [parsers.MultiPartParser]
     http_method_names = ["get", "post", "delete", "head", "options"]

@@ -159,7 +159,13 @@ def attachment_add(
 
 @transaction.atomic
 def attachment_delete(*, user: Any, attachment: Attachment) -> None:
-    if not policy.can_write_for_desk(user, desk_id=attachment.meeting.desk_id):
+    meeting = attachment.meeting
+    if not policy.may_delete_attachment(
+        user,
+        desk_id=meeting.desk_id,
+        classification=meeting.classification,
+        uploaded_by_id=attachment.uploaded_by_id,
+    ):
         raise PermissionDenied(f"{user} may not delete files of this meeting.")
     storage, name = attachment.file.storage, attachment.file.name
     attachment.delete()

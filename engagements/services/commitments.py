@@ -161,9 +161,8 @@ def commitment_set_status(
 ) -> Commitment:
     if status not in Commitment.Status.values:
         raise ValidationError({"status": f"Unknown status {status!r}."})
-    if not (
-        policy.can_write_for_desk(user, desk_id=commitment.desk_id)
-        or commitment.owner_id == getattr(user, "pk", None)
+    if not policy.may_change_commitment(
+        user, desk_id=commitment.desk_id, owner_id=commitment.owner_id
     ):
         raise PermissionDenied(f"{user} may not change this commitment.")
     previous = (commitment.owner_id, commitment.due_date, commitment.status)
@@ -183,9 +182,8 @@ def commitment_update(*, user: Any, commitment: Commitment, **changes: Any) -> C
     unknown = set(changes) - COMMITMENT_UPDATABLE_FIELDS
     if unknown:
         raise ValidationError({name: "This field cannot be changed here." for name in unknown})
-    if not (
-        policy.can_write_for_desk(user, desk_id=commitment.desk_id)
-        or commitment.owner_id == getattr(user, "pk", None)
+    if not policy.may_change_commitment(
+        user, desk_id=commitment.desk_id, owner_id=commitment.owner_id
     ):
         raise PermissionDenied(f"{user} may not change this commitment.")
     previous = (commitment.owner_id, commitment.due_date, commitment.status)

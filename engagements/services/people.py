@@ -99,7 +99,7 @@ def person_create(
     nationality: Country | None = None,
 ) -> Person:
     """A person added while logging a meeting. Officers of a desk and administrators may."""
-    if not (policy.is_administrator(user) or policy.desk_ids_of(user).exists()):
+    if not policy.may_log_meetings(user):
         raise PermissionDenied(f"{user} may not add people.")
     person = Person(
         name=name.strip(),

@@ -160,9 +160,8 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
 
 def _editable_meeting(request: HttpRequest, pk: int) -> Meeting:
     meeting = meeting_get_visible(user=request.user, pk=pk)
-    if not policy.can_write_for_desk(request.user, desk_id=meeting.desk_id) or (
-        not policy.is_administrator(request.user)
-        and meeting.classification > request.user.clearance  # type: ignore[union-attr]
+    if not policy.can_write(
+        request.user, desk_id=meeting.desk_id, classification=meeting.classification
     ):
         raise DjangoPermissionDenied(_("You may not edit this meeting."))
     return meeting
@@ -454,9 +453,24 @@ def _detail_context(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
         commitment_template = COMMITMENT_ITEM_TEMPLATE
     except TemplateDoesNotExist:
         commitment_template = ""
-    may_edit = policy.can_write_for_desk(request.user, desk_id=meeting.desk_id) and (
-        policy.is_administrator(request.user) or meeting.classification <= request.user.clearance  # type: ignore[union-attr]
+    may_edit = policy.can_write(
+        request.user, desk_id=meeting.desk_id, classification=meeting.classification
     )
+    attachments = list(
+        attachments_visible_to(request.user).filter(meeting=meeting).select_related("uploaded_by")
+    )
+    # The answer depends on the uploader alone here: asked once per uploader, not per file.
+    may_delete: dict[int | None, bool] = {}
+    for attachment in attachments:
+        uploader = attachment.uploaded_by_id
+        if uploader not in may_delete:
+            may_delete[uploader] = may_edit and policy.may_delete_attachment(
+                request.user,
+                desk_id=meeting.desk_id,
+                classification=meeting.classification,
+                uploaded_by_id=uploader,
+            )
+        attachment.may_delete = may_delete[uploader]  # type: ignore[attr-defined]
     return {
         "meeting": meeting,
         "home_participants": [p for p in participants if p.side == Participant.Side.HOME],
@@ -473,11 +487,7 @@ def _detail_context(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
         "minerals": list(meeting.minerals.all()),
         "instruments": list(meeting.instruments.all()),
         "counterpart_countries": list(meeting.counterpart_countries.all()),
-        "attachments": list(
-            attachments_visible_to(request.user)
-            .filter(meeting=meeting)
-            .select_related("uploaded_by")
-        ),
+        "attachments": attachments,
         "commitments": commitments,
         "commitment_template": commitment_template,
         "history": meeting_change_log(meeting),
