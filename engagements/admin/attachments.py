@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from core.exceptions import PermissionDenied
+
 from .. import services
 from ..models import Attachment
 from ..selectors import attachments_visible_to
@@ -37,7 +39,7 @@ class AttachmentAddForm(MeetingChildForm):
                 kind=cleaned["kind"],
                 description=cleaned.get("description") or "",
             )
-        except services.PermissionDenied:
+        except PermissionDenied:
             self.add_error("meeting", "You may not add files to this meeting.")
         except ValidationError as error:
             if hasattr(error, "error_dict") and "file" in error.error_dict:

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import policy
+from core.exceptions import PermissionDenied, VersionConflict
 
 from .. import services
 from ..forms import (
@@ -119,7 +120,7 @@ def _save_draft(
             meeting=meeting,
             draft=draft,
         )
-    except services.PermissionDenied as error:
+    except PermissionDenied as error:
         raise Http404 from error
     messages.success(request, _("Draft saved. You can resume it from “My drafts”."))
     target = reverse("meeting_edit", args=[meeting.pk]) if meeting else reverse("meeting_create")
@@ -148,7 +149,7 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
             meeting = services.meeting_create(user=request.user, data=data)
         except ValidationError as error:
             forms.add_service_errors(error)
-        except services.PermissionDenied:
+        except PermissionDenied:
             forms.main.add_error("desk", _("You may not log meetings for this desk."))
         else:
             if draft is not None:
@@ -230,14 +231,14 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 expected_version=meeting.version,
                 data=forms.to_input(),
             )
-        except services.VersionConflict:
+        except VersionConflict:
             meeting.refresh_from_db()
             return _conflict_page(
                 request, forms, meeting=meeting, base_version=submitted_version or 0, draft=draft
             )
         except ValidationError as error:
             forms.add_service_errors(error)
-        except services.PermissionDenied:
+        except PermissionDenied:
             forms.main.add_error("desk", _("You may not move the meeting to this desk."))
         else:
             if draft is not None:
@@ -398,7 +399,7 @@ def person_quick_add(request: HttpRequest) -> HttpResponse:
             for name, texts in error.message_dict.items():
                 for text in texts:
                     form.add_error(name if name in form.fields else None, text)
-        except services.PermissionDenied as error:
+        except PermissionDenied as error:
             raise Http404 from error
         else:
             index = int(total_raw)
@@ -521,7 +522,7 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
                 kind=form.cleaned_data["kind"],
                 description=form.cleaned_data["description"],
             )
-        except services.PermissionDenied as error:
+        except PermissionDenied as error:
             raise DjangoPermissionDenied(_("You may not add files to this meeting.")) from error
         except ValidationError as error:
             for name, texts in error.message_dict.items():
@@ -565,7 +566,7 @@ def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
     )
     try:
         services.attachment_delete(user=request.user, attachment=attachment)
-    except services.PermissionDenied as error:
+    except PermissionDenied as error:
         raise DjangoPermissionDenied(_("You may not delete files of this meeting.")) from error
     messages.success(request, _("The file is deleted."))
     return redirect(f"{reverse('meeting_detail', args=[attachment.meeting_id])}#attachments")
