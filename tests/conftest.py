@@ -1,8 +1,69 @@
+import os
+from urllib.parse import urlsplit, urlunsplit
+
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 
 from accounts.models import Classification, DeskMembership, Role
+from config.celery import app as celery_app
 from tests import factories
+
+REDIS_DATABASES = 16  # redis-server's default `databases`
+
+
+def redis_url_of_worker(url: str, worker: str) -> str:
+    """The broker of one xdist worker: gw0 keeps the database of `url`, gwN takes N more, so
+    parallel workers never share a queue (or the broker's unacked hash)."""
+    number = int(worker.removeprefix("gw"))
+    parts = urlsplit(url)
+    database = int(parts.path.strip("/") or 0) + number
+    if database >= REDIS_DATABASES:
+        raise pytest.UsageError(f"{url} has no Redis database {database} for worker {worker}")
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist, each worker has its own test database (pytest-django adds _gwN to
+    its name), and here its own Redis database and media folder. Settings are loaded by now,
+    so they are changed in place; the environment too, for the workers and servers the tests
+    start as subprocesses."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    redis_url = redis_url_of_worker(settings.REDIS_URL, worker)
+    os.environ["REDIS_URL"] = redis_url
+    settings.REDIS_URL = settings.CELERY_BROKER_URL = redis_url
+    celery_app.conf.broker_url = redis_url
+    media_root = f"{str(settings.MEDIA_ROOT).rstrip('/')}-{worker}"
+    os.environ["MEDIA_ROOT"] = settings.MEDIA_ROOT = media_root
+
+
+SHARED_SCOPES = {"module", "class", "package"}
+
+
+def _is_slow(item: pytest.Item) -> bool:
+    return any(item.get_closest_marker(name) for name in ("slow", "browser"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With `--dist loadgroup`, the tests of a file that share a fixture wider than a test
+    (the seed, a generated data set, a browser, a server) go to one worker, so that the
+    fixture is built once; the other tests are spread one by one. Under xdist the slow and
+    browser tests are handed out first, so that no worker is left with a long one at the end."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: not _is_slow(item))  # stable: the rest keep their order
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        fixtureinfo = getattr(item, "_fixtureinfo", None)
+        if fixtureinfo is None:
+            continue
+        if any(
+            definitions[-1].scope in SHARED_SCOPES
+            for definitions in fixtureinfo.name2fixturedefs.values()
+        ):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
 
 @pytest.fixture
