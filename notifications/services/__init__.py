@@ -20,6 +20,7 @@ from .outbox import (
     commitment_changed_handle,
     notification_deliver,
     notifications_for_meeting,
+    notifications_for_new_commitments,
     notifications_mark_relayed,
     notifications_to_relay,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "notification_deliver",
     "notification_schedules",
     "notifications_for_meeting",
+    "notifications_for_new_commitments",
     "notifications_mark_relayed",
     "notifications_to_relay",
     "pending_dispatch",
