@@ -294,14 +294,15 @@ def _statistic_rows(desk):
 
 
 # Ceilings at one row: what a non-administrator's page needs (session, user, permissions,
-# the policy's group and desk lookups, counts, filters, date hierarchy), with room for a
+# the policy's group and desk lookups — its delete rules ask whether the user leads a desk
+# once per question Django asks —, counts, filters, date hierarchy), with room for a
 # lookup or two by other apps' admins in the sidebar.
 CHANGELISTS = {
-    Meeting: (_meeting_rows, 17),
+    Meeting: (_meeting_rows, 19),
     Participant: (_participant_rows, 12),
-    Commitment: (_commitment_rows, 15),
-    Tenure: (_tenure_rows, 12),
-    MineralStatistic: (_statistic_rows, 13),
+    Commitment: (_commitment_rows, 17),
+    Tenure: (_tenure_rows, 13),
+    MineralStatistic: (_statistic_rows, 14),
 }
 
 
