@@ -37,4 +37,4 @@ class CursorPagination(pagination.CursorPagination):
 class HistoryPagination(CursorPagination):
     """Pages of an audit trail, newest first (the order of audit.selectors.entries_for)."""
 
-    ordering = ("-at", "-id")
+    ordering = ("-at", "-id")  # type: ignore[assignment]  # DRF takes a tuple too

@@ -52,7 +52,10 @@ class HistoryEntrySerializer(serializers.Serializer):
     changes = serializers.SerializerMethodField()
     user = serializers.SerializerMethodField()
     channel = serializers.ChoiceField(choices=AuditEntry.Channel.choices)
-    label = serializers.CharField(help_text="API token, import job, admin action or task.")
+    # The metaclass takes declared fields off the class, so this shadows no Field.label.
+    label = serializers.CharField(  # type: ignore[assignment]
+        help_text="API token, import job, admin action or task."
+    )
     ip = serializers.IPAddressField(
         required=False, allow_null=True, help_text="Administrators only."
     )
