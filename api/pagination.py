@@ -32,3 +32,9 @@ class CursorPagination(pagination.CursorPagination):
                 }
             )
         return int(raw)
+
+
+class HistoryPagination(CursorPagination):
+    """Pages of an audit trail, newest first (the order of audit.selectors.entries_for)."""
+
+    ordering = ("-at", "-id")  # type: ignore[assignment]  # DRF takes a tuple too

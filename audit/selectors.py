@@ -45,9 +45,10 @@ def _may_read(obj: Any, user: Any) -> bool:
     return True
 
 
-def entries_for(obj: Any, user: Any, *, limit: int = TRAIL_LIMIT) -> QuerySet[AuditEntry]:
+def entries_for(obj: Any, user: Any, *, limit: int | None = TRAIL_LIMIT) -> QuerySet[AuditEntry]:
     """The trail of one record, newest first: for a meeting also that of its participants
-    and commitments. Empty if the user may not read the record."""
+    and commitments. Empty if the user may not read the record. `limit=None` leaves the
+    queryset unsliced, for a paginator to page through."""
     if obj is None or obj.pk is None or not _may_read(obj, user):
         return AuditEntry.objects.none()
     content_type = ContentType.objects.get_for_model(type(obj))
@@ -57,7 +58,8 @@ def entries_for(obj: Any, user: Any, *, limit: int = TRAIL_LIMIT) -> QuerySet[Au
         own |= Q(meeting_pk=obj.pk)
     entries = AuditEntry.objects.filter(own)
     entries = entries.filter(policy.audit_visibility_filter(user))
-    return entries.select_related("content_type").order_by("-at", "-id")[:limit]
+    entries = entries.select_related("content_type").order_by("-at", "-id")
+    return entries if limit is None else entries[:limit]
 
 
 def changes_of(entry: AuditEntry) -> list[FieldChange]:

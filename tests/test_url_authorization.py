@@ -491,6 +491,9 @@ for _action in ("confirm", "validate", "cancel"):
 API_OPERATIONS["GET /api/v1/meetings/{id}/"] = ApiOp(
     record=lambda w: {"id": w.open_meeting.pk}, hidden=lambda w: {"id": w.hidden_meeting.pk}
 )
+# A record's history is read by whoever may read the record.
+API_OPERATIONS["GET /api/v1/meetings/{id}/history/"] = API_OPERATIONS["GET /api/v1/meetings/{id}/"]
+API_OPERATIONS["GET /api/v1/commitments/{id}/history/"] = _classified("commitment")
 
 
 # Walking the URLs

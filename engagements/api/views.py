@@ -36,6 +36,7 @@ from ..models import (
     Topic,
 )
 from . import filters
+from .history import HistoryMixin
 from .serializers import (
     AttachmentSerializer,
     AttachmentUploadSerializer,
@@ -88,7 +89,7 @@ def participants_prefetch(user: Any) -> Prefetch:
     update=extend_schema(summary="Replace a meeting record"),
     partial_update=extend_schema(summary="Change some fields of a meeting record"),
 )
-class MeetingViewSet(ApiModelViewSet):
+class MeetingViewSet(HistoryMixin, ApiModelViewSet):
     serializer_class = MeetingSerializer
     list_serializer_class = MeetingListSerializer
     write_serializer_class = MeetingWriteSerializer
@@ -184,7 +185,7 @@ class ParticipantViewSet(ApiReadOnlyViewSet):
         )
 
 
-class CommitmentViewSet(ApiModelViewSet):
+class CommitmentViewSet(HistoryMixin, ApiModelViewSet):
     serializer_class = CommitmentSerializer
     write_serializer_class = CommitmentWriteSerializer
     permission_model = Commitment

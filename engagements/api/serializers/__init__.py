@@ -19,6 +19,7 @@ from .commitments import (
 from .common import VisibleMeetingField, country_field, desk_field, slug_field, user_field
 from .countries import CountrySerializer
 from .events import EventSerializer
+from .history import FieldChangeSerializer, HistoryEntrySerializer, HistoryUserSerializer
 from .instruments import (
     InstrumentCommitmentSerializer,
     InstrumentPartySerializer,
@@ -57,6 +58,9 @@ __all__ = [
     "CommitmentWriteSerializer",
     "CountrySerializer",
     "EventSerializer",
+    "FieldChangeSerializer",
+    "HistoryEntrySerializer",
+    "HistoryUserSerializer",
     "IdentifierSerializer",
     "InstrumentCommitmentSerializer",
     "InstrumentPartySerializer",
