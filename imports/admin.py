@@ -15,6 +15,8 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.service_admin import ServiceWritesAdmin
+
 from . import selectors, services
 from .models import ImportCreatedRecord, ImportJob, MappingPreset
 
@@ -111,19 +113,16 @@ def _join(error: Exception) -> str:
 
 
 @admin.register(MappingPreset)
-class MappingPresetAdmin(admin.ModelAdmin):
+class MappingPresetAdmin(ServiceWritesAdmin):
     list_display = ("name", "created_by", "created_at")
     search_fields = ("name",)
     readonly_fields = ("created_by", "created_at")
 
-    def save_model(self, request: HttpRequest, obj: MappingPreset, form: Any, change: bool) -> None:
-        try:
-            services.clean_mapping(obj.mapping)
-        except ValidationError as error:
-            raise ValidationError({"mapping": error.messages}) from error
-        if not obj.created_by_id:
-            obj.created_by = request.user  # type: ignore[assignment]
-        super().save_model(request, obj, form, change)
+    def write(self, request: HttpRequest, obj: MappingPreset, form: Any, change: bool) -> Any:
+        return services.mapping_preset_update(preset=obj, actor=request.user)
+
+    def remove(self, request: HttpRequest, obj: MappingPreset) -> None:
+        services.mapping_preset_delete(preset=obj)
 
 
 class _ReadOnly(admin.ModelAdmin):

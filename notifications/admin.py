@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from accounts import policy
+from core.service_admin import ServiceWritesAdmin
 from engagements.selectors import commitments_visible_to, meetings_visible_to
 
 from . import selectors, services
@@ -165,17 +166,31 @@ class NotificationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Watch)
-class WatchAdmin(admin.ModelAdmin):
+class WatchAdmin(ServiceWritesAdmin):
     list_display = ["user", "kind", "target", "created_at"]
     list_filter = ["kind"]
     raw_id_fields = ["user", "country", "topic", "person", "mineral", "instrument"]
 
+    def write(self, request: HttpRequest, obj: Watch, form: Any, change: bool) -> Watch:
+        return services.watch_save(watch=obj)
+
+    def remove(self, request: HttpRequest, obj: Watch) -> None:
+        services.watch_delete(watch=obj)
+
 
 @admin.register(NotificationPreference)
-class NotificationPreferenceAdmin(admin.ModelAdmin):
+class NotificationPreferenceAdmin(ServiceWritesAdmin):
     list_display = ["user", "language", "weekend_quiet", "daily_digest"]
     list_filter = ["language", "weekend_quiet", "daily_digest"]
     raw_id_fields = ["user"]
+
+    def write(
+        self, request: HttpRequest, obj: NotificationPreference, form: Any, change: bool
+    ) -> NotificationPreference:
+        return services.notification_preference_save(preference=obj)
+
+    def remove(self, request: HttpRequest, obj: NotificationPreference) -> None:
+        services.notification_preference_delete(preference=obj)
 
 
 @admin.register(CalendarFeed)

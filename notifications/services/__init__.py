@@ -48,9 +48,13 @@ from .subscriptions import (
     calendar_feed_create,
     calendar_feed_revoke,
     calendar_feed_touch,
+    notification_preference_delete,
+    notification_preference_save,
     preference_update,
     watch_add,
+    watch_delete,
     watch_remove,
+    watch_save,
 )
 
 __all__ = [
@@ -76,6 +80,8 @@ __all__ = [
     "heartbeat_record",
     "is_transient",
     "notification_deliver",
+    "notification_preference_delete",
+    "notification_preference_save",
     "notification_schedules",
     "notifications_for_meeting",
     "notifications_mark_relayed",
@@ -90,5 +96,7 @@ __all__ = [
     "reminders_materialise",
     "schedules_ensure",
     "watch_add",
+    "watch_delete",
     "watch_remove",
+    "watch_save",
 ]
