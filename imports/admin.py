@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.exceptions import PermissionDenied
 from core.service_admin import ServiceWritesAdmin
 
 from . import selectors, services
@@ -22,7 +23,7 @@ from .models import ImportCreatedRecord, ImportJob, MappingPreset
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ServiceWritesAdmin):
     list_display = (
         "id",
         "original_name",
@@ -70,6 +71,12 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # viewed read-only; changed only through the actions (services)
+
+    def remove(self, request: HttpRequest, obj: ImportJob) -> None:
+        try:
+            services.import_job_delete(job=obj, user=request.user)
+        except services.ImportPermissionDenied as error:
+            raise PermissionDenied(str(error)) from error
 
     @admin.display(description=_("Counts"))
     def report_counts(self, job: ImportJob) -> str:

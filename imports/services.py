@@ -438,6 +438,27 @@ def import_job_cancel(*, job: ImportJob, user: Any) -> ImportJob:
     return job
 
 
+_IN_FLIGHT = (
+    ImportJob.Status.VALIDATING,
+    ImportJob.Status.CONFIRMED,
+    ImportJob.Status.IMPORTING,
+)
+
+
+@transaction.atomic
+def import_job_delete(*, job: ImportJob, user: Any) -> None:
+    """Remove a job, its report and its stored file (its owner or an administrator; not
+    while a worker is on it). The records it imported stay."""
+    _check_owner(job, user)
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status in _IN_FLIGHT:
+        raise ValidationError(_("The job is still running; cancel it or wait for it to finish."))
+    name, storage = job.file.name, job.file.storage
+    job.delete()
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
 def _claim_for_write(job: ImportJob) -> bool:
     stale = timezone.now() - datetime.timedelta(seconds=STALE_IMPORT_SECONDS)
     return bool(

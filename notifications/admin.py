@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from accounts import policy
+from core.exceptions import PermissionDenied
 from core.service_admin import ServiceWritesAdmin
 from engagements.selectors import commitments_visible_to, meetings_visible_to
 
@@ -23,7 +24,6 @@ from . import selectors, services
 from .models import (
     CalendarFeed,
     Digest,
-    DispatchStatus,
     Heartbeat,
     Notification,
     NotificationPreference,
@@ -126,12 +126,13 @@ class ReminderAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Send again at the next run (failed or expired reminders)")
     def retry(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
-        if not policy.is_administrator(request.user):
+        try:
+            count = services.reminders_retry(
+                actor=request.user, reminder_ids=queryset.values_list("pk", flat=True)
+            )
+        except PermissionDenied:
             self.message_user(request, "Only administrators may resend reminders.")
             return
-        count = queryset.filter(status__in=[DispatchStatus.FAILED, DispatchStatus.EXPIRED]).update(
-            status=DispatchStatus.PENDING, next_attempt_at=None, last_error=""
-        )
         self.message_user(request, f"{count} reminder(s) will be sent at the next run.")
 
 

@@ -34,6 +34,7 @@ from .reminders import (
     reminders_disarm,
     reminders_dispatch,
     reminders_materialise,
+    reminders_retry,
 )
 from .schedules import (
     SCHEDULE_DISPATCH,
@@ -94,6 +95,7 @@ __all__ = [
     "reminders_disarm",
     "reminders_dispatch",
     "reminders_materialise",
+    "reminders_retry",
     "schedules_ensure",
     "watch_add",
     "watch_delete",
