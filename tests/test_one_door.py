@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SKIPPED_DIRS = {"tests", "migrations", "__pycache__", "node_modules", "static", "templates"}
 SKIPPED_DIRS |= {"bench", "docs", "ops", "seeds", "config", "locale"}
 
-# A module is a face when a folder or its own name on its path is one of these.
+# A module is a face when a folder or its own name on its path is one of these (or starts
+# with one and an underscore: views_export.py).
 FACE_PARTS = {
     "admin",
     "api",
@@ -104,7 +105,10 @@ def _face_modules() -> list[Path]:
             continue
         if not (ROOT / parts[0] / "__init__.py").is_file():
             continue
-        names = {p.removesuffix(".py") for p in parts}
+        # views.py, views/, and views_something.py alike
+        names = {p.removesuffix(".py").split("_")[0] for p in parts} | {
+            p.removesuffix(".py") for p in parts
+        }
         if names & FACE_PARTS:
             found.append(path)
     return found

@@ -18,7 +18,7 @@ from django.db import models, transaction
 from django.db.models import ProtectedError
 
 from accounts import policy
-from core.exceptions import PermissionDenied
+from core.exceptions import PermissionDenied, RecordInUse
 
 from ..models import (
     Country,
@@ -65,7 +65,7 @@ def _delete(record: models.Model) -> None:
     try:
         record.delete()
     except ProtectedError as error:
-        raise ValidationError(f"{record} is still in use and cannot be deleted.") from error
+        raise RecordInUse(f"{record} is still in use and cannot be deleted.") from error
 
 
 # Countries
