@@ -324,3 +324,19 @@ def desk_membership_update(*, actor: Any, membership: DeskMembership) -> DeskMem
 def desk_membership_delete(*, actor: Any, membership: DeskMembership) -> None:
     _administrators_only(actor)
     membership.delete()
+
+
+# Bulk paths (demo data): many rows in few statements, the same tables as above.
+
+
+@transaction.atomic
+def users_bulk_create(*, users: Iterable[User], batch_size: int = 1000) -> list[User]:
+    """Insert users built by the caller (passwords already hashed or unusable)."""
+    return User.objects.bulk_create(list(users), batch_size=batch_size)
+
+
+@transaction.atomic
+def desk_memberships_bulk_create(
+    *, memberships: Iterable[DeskMembership], batch_size: int = 1000
+) -> list[DeskMembership]:
+    return DeskMembership.objects.bulk_create(list(memberships), batch_size=batch_size)
