@@ -1,4 +1,5 @@
 # The two commands: `make run` and `make test`. Everything else is a step of those.
+SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,6 +8,10 @@ PORT ?= 8000
 # Tests default to the local PostgreSQL and Redis; override with DATABASE_URL / REDIS_URL.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/engagements
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+# pytest-xdist workers: each has its own test database (test_<name>_gwN) and Redis database
+# (the one of REDIS_URL + N, see tests/conftest.py). PYTEST_ARGS adds options, e.g. -x.
+PYTEST_WORKERS ?= 2
+PYTEST_ARGS ?=
 
 .PHONY: run test install lint format check migrate seed clean worker beat reminders
 
@@ -57,9 +62,24 @@ check: install
 	DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=sqlite:///:memory: \
 		$(BIN)/python manage.py makemigrations --check --dry-run
 
-test: lint check
+# The suite in parallel workers, and lint and the checks beside it in the background; their
+# output follows the suite's. It fails if either fails; pytest's closing line comes last.
+test: install
+	@set -uo pipefail; \
+	checks_log=$$(mktemp); pytest_log=$$(mktemp); \
+	trap 'rm -f "$$checks_log" "$$pytest_log"' EXIT; \
+	$(MAKE) --no-print-directory --keep-going lint check >"$$checks_log" 2>&1 & checks=$$!; \
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
-		$(BIN)/pytest
+		$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS) 2>&1 | tee "$$pytest_log"; \
+	pytest_status=$${PIPESTATUS[0]}; \
+	wait $$checks; checks_status=$$?; \
+	echo; \
+	if [ $$checks_status -eq 0 ]; then verdict=passed; else verdict="FAILED ($$checks_status)"; fi; \
+	echo "--- lint (ruff, ruff format, mypy), manage.py check, makemigrations --check: $$verdict ---"; \
+	cat "$$checks_log"; \
+	echo "--- pytest (exit $$pytest_status) ---"; \
+	tail -n 1 "$$pytest_log"; \
+	[ $$pytest_status -eq 0 ] && [ $$checks_status -eq 0 ]
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .mypy_cache .ruff_cache

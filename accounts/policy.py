@@ -12,7 +12,9 @@ Every access question has its one function here, and no other module compares cl
 or checks role groups: read (`visibility_filter`, `can_read`), write for a desk at a
 classification (`can_write_for_desk`, `can_classify`, `can_write`, and the form choices
 `desks_writable_by`, `classifications_for`), log meetings at all (`may_log_meetings`),
-change a commitment (`may_change_commitment`), delete a file (`may_delete_attachment`), see
+change a commitment (`may_change_commitment`), delete a meeting (`may_delete_meeting`), a
+commitment (`may_delete_commitment`), a file (`may_delete_attachment`) or a reference record
+(`may_delete_reference`), see
 contact details (`may_see_contacts`), see an audit entry (`audit_visibility_filter`,
 `can_see_audit_entry`), and what may leave the site by email
 (`content_may_leave_the_site`). tests/test_access_matrix.py holds every face to them.
@@ -20,6 +22,7 @@ contact details (`may_see_contacts`), see an audit entry (`audit_visibility_filt
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -98,6 +101,60 @@ def classifications_for(user: Any) -> list[Classification]:
     return [level for level in Classification if can_classify(user, classification=level)]
 
 
+def is_lead_of(user: Any, *, desk_id: int | None) -> bool:
+    """`user` is a lead of the desk (by their membership of it, not by their role group)."""
+    return (
+        desk_id is not None
+        and getattr(user, "is_authenticated", False)
+        and DeskMembership.objects.filter(
+            user=user, desk_id=desk_id, role=DeskMembership.DeskRole.LEAD
+        ).exists()
+    )
+
+
+def may_delete_desk_records(user: Any) -> bool:
+    """Whether `user` may delete some meeting or commitment at all (administrators and the
+    leads of any desk): the admin's delete action asks this before it knows the records,
+    and may_delete_meeting / may_delete_commitment then answer for each one."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return (
+        is_administrator(user)
+        or DeskMembership.objects.filter(user=user, role=DeskMembership.DeskRole.LEAD).exists()
+    )
+
+
+def may_delete_meeting(user: Any, *, desk_id: int | None, classification: int) -> bool:
+    """Who may delete a whole meeting (the service, the API and the admin ask this alone).
+
+    Administrators and the leads of the meeting's desk, while they may write the meeting
+    (its desk, at its classification). Officers change meetings but do not delete them:
+    deleting a record with its participants, commitments and files is left to leads
+    (accounts.services.ROLE_PERMISSIONS), and the desk's lead is the desk membership's
+    role, as for files."""
+    if not can_write(user, desk_id=desk_id, classification=classification):
+        return False
+    return is_administrator(user) or is_lead_of(user, desk_id=desk_id)
+
+
+def may_delete_commitment(user: Any, *, desk_id: int | None, classification: int | None) -> bool:
+    """Who may delete a commitment: as a meeting, administrators and the leads of its desk,
+    while they may write at its meeting's classification (`classification` None for a
+    commitment of no meeting). Others drop a commitment through its status instead."""
+    if not can_write_for_desk(user, desk_id=desk_id):
+        return False
+    if classification is not None and not can_classify(user, classification=classification):
+        return False
+    return is_administrator(user) or is_lead_of(user, desk_id=desk_id)
+
+
+def may_delete_reference(user: Any) -> bool:
+    """Reference records (countries, organizations, people, tenures, posts, events, topics,
+    instruments) are curated by officers and leads, and deleted by administrators only:
+    other records point at them, and a deletion is felt across every desk."""
+    return is_administrator(user) and bool(user.is_active)
+
+
 def may_delete_attachment(
     user: Any, *, desk_id: int | None, classification: int, uploaded_by_id: int | None
 ) -> bool:
@@ -114,21 +171,27 @@ def may_delete_attachment(
         return True
     if uploaded_by_id is not None and uploaded_by_id == user.pk:
         return True
-    return (
-        desk_id is not None
-        and DeskMembership.objects.filter(
-            user=user, desk_id=desk_id, role=DeskMembership.DeskRole.LEAD
-        ).exists()
-    )
+    return is_lead_of(user, desk_id=desk_id)
 
 
-def may_change_commitment(user: Any, *, desk_id: int | None, owner_id: int | None) -> bool:
-    """A commitment is changed by those who write for its desk and by its owner."""
+def may_change_commitment(
+    user: Any,
+    *,
+    desk_id: int | None,
+    owner_id: int | None,
+    member_of: Collection[int] | None = None,
+) -> bool:
+    """A commitment is changed by those who write for its desk and by its owner.
+
+    `member_of`, the ids of the user's desks when the caller already has them, spares a
+    query per commitment on pages that ask for many."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return can_write_for_desk(user, desk_id=desk_id) or (
-        owner_id is not None and owner_id == user.pk
-    )
+    if owner_id is not None and owner_id == user.pk:
+        return True
+    if member_of is not None and not is_administrator(user):
+        return desk_id is not None and desk_id in member_of
+    return can_write_for_desk(user, desk_id=desk_id)
 
 
 def may_see_contacts(user: Any, *, person: Any = None) -> bool:

@@ -84,10 +84,16 @@ def copy_insert(
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     statement = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+    plain = [f.get_internal_type() in PLAIN for f in fields]
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
         for obj in objects:
             copy.write_row(
-                [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
+                [
+                    getattr(obj, f.attname)
+                    if is_plain
+                    else f.get_db_prep_save(getattr(obj, f.attname), connection)
+                    for f, is_plain in zip(fields, plain, strict=True)
+                ]
             )
     for obj in objects:
         obj._state.adding = False

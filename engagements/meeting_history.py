@@ -24,6 +24,7 @@ from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from accounts import policy
 from accounts.models import Desk, User
 from audit.models import AuditEntry
 
@@ -217,9 +218,13 @@ def _who(entry: AuditEntry) -> Any:
     return entry.user if entry.user_id and entry.user is not None else (entry.username or None)
 
 
-def _trail(meeting: Meeting) -> list[AuditEntry]:
+def _trail(meeting: Meeting, user: Any) -> list[AuditEntry]:
+    # What was written while the meeting stood above the reader's clearance stays hidden.
     return list(
-        AuditEntry.objects.filter(meeting_pk=meeting.pk).select_related("user").order_by("at", "id")
+        AuditEntry.objects.filter(meeting_pk=meeting.pk)
+        .filter(policy.audit_visibility_filter(user))
+        .select_related("user")
+        .order_by("at", "id")
     )
 
 
@@ -230,11 +235,11 @@ _ACTIONS: dict[str, str] = {
 }
 
 
-def meeting_change_log(meeting: Meeting) -> list[HistoryEntry]:
-    """The meeting's history, newest first."""
+def meeting_change_log(meeting: Meeting, *, user: Any) -> list[HistoryEntry]:
+    """The meeting's history as `user` may see it, newest first."""
     content_types = ContentType.objects.get_for_models(Meeting, Participant, AgendaItem, Commitment)
     kinds = {content_type.pk: model for model, content_type in content_types.items()}
-    entries = _trail(meeting)
+    entries = _trail(meeting, user)
     names = _Names()
     for entry in entries:
         names.want_changes(entry.changes or {})
@@ -330,12 +335,14 @@ class Conflict:
     current_participants: list[str]
 
 
-def meeting_conflict(meeting: Meeting, *, base_version: int, theirs: dict[str, Any]) -> Conflict:
+def meeting_conflict(
+    meeting: Meeting, *, user: Any, base_version: int, theirs: dict[str, Any]
+) -> Conflict:
     """Field by field: the value the officer started from, the value stored now and the
     value they typed (`theirs`, field name to model value; ids for related records)."""
     content_types = ContentType.objects.get_for_models(Meeting, Participant)
     meeting_type, participant_type = content_types[Meeting].pk, content_types[Participant].pk
-    entries = _trail(meeting)
+    entries = _trail(meeting, user)
     own = [e for e in entries if e.content_type_id == meeting_type]
     # The entry that brought the meeting to the version the officer started from.
     start = next(

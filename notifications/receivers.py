@@ -10,7 +10,7 @@ from celery.signals import worker_ready, worker_shutdown
 from django.db import transaction
 from django.dispatch import receiver
 
-from engagements.models import Commitment, Meeting
+from engagements.models import Meeting
 from engagements.signals import commitment_changed, meeting_saved, meetings_saved_in_bulk
 
 from . import selectors, services, tasks
@@ -75,22 +75,8 @@ def meetings_saved_in_bulk_notify(
             ids += services.notifications_for_meeting(
                 meeting=meeting, created=meeting.pk in created, actor=user
             )
-    owned = (
-        Commitment.objects.filter(
-            pk__in=commitment_ids, owner__isnull=False, status__in=selectors.OPEN_STATUSES
-        )
-        .exclude(owner_id=getattr(user, "pk", None))
-        .order_by("pk")
-    )
-    for commitment in owned.iterator() if commitment_ids else ():
-        ids += services.commitment_changed_handle(
-            commitment=commitment,
-            created=True,
-            actor=user,
-            previous_owner_id=None,
-            previous_due_date=None,
-            previous_status=None,
-        )
+    if commitment_ids:
+        ids += services.notifications_for_new_commitments(commitment_ids=commitment_ids, actor=user)
     _publish_after_commit(ids)
 
 

@@ -4,7 +4,8 @@ write and read paths, held to the one policy (accounts.policy).
 Each face is a small function that tries one change (or one read) and says what happened:
 "done", "refused" (403, or a form or service error) or "hidden" (404: the record is not
 there for this user). What should happen comes from the policy alone, so the faces cannot
-drift apart. A face added later (the admin, the importer) is one more row of FACES.
+drift apart. The admin and the importer are rows of FACES like the pages and the API
+(every standing user is staff here, so that the admin's own answer is the one tested).
 The data is built once for the module, in a transaction rolled back after it; each test
 runs in a savepoint inside it.
 """
@@ -32,6 +33,8 @@ from accounts.tokens import api_token_create
 from core.exceptions import PermissionDenied
 from engagements import services
 from engagements.models import Attachment, Meeting, Person
+from imports import services as imports
+from imports.models import ImportJob
 from tests import factories
 from tests.api.conftest import ROLES
 
@@ -75,6 +78,7 @@ def _standing_users(latam, asia):
         ),
         "administrator": make(username="administrator", is_staff=True),
     }
+    User.objects.filter(pk__in=[user.pk for user in users.values()]).update(is_staff=True)
     DeskMembership.objects.create(user=users["alice"], desk=latam)
     DeskMembership.objects.create(user=users["bob"], desk=asia)
     DeskMembership.objects.create(user=users["erin"], desk=latam, role=DeskMembership.DeskRole.LEAD)
@@ -97,6 +101,9 @@ def _build():
         slug="dana-person", user=users["dana"], email="dana@example.org", phone="+56 2 1234"
     )
     world = World(latam=latam, users=users, tokens=tokens, person=person)
+    # The names the importer's row refers to.
+    factories.PersonFactory(name="Kim Yoon-sang", slug="kim-yoon-sang")
+    factories.OrganizationFactory(name="Bank of England", abbreviation="BoE", country=None)
     for level in LEVELS:
         meeting = services.meeting_create(
             user=users["erin"],
@@ -295,6 +302,92 @@ def api_delete(case: Case) -> str:
     return _api_outcome(response.status_code, done=done, ok=204)
 
 
+def _admin_url(view: str, *args: Any) -> str:
+    return reverse(f"admin:engagements_meeting_{view}", args=args)
+
+
+def _admin_outcome(response: Any, *, done: bool) -> str:
+    if done:
+        assert response.status_code == 302, response.status_code
+        return DONE
+    if response.status_code == 302:
+        # The admin's answer to a record not among those the user may see.
+        assert response["Location"] == reverse("admin:index"), response["Location"]
+        return HIDDEN
+    assert response.status_code in (200, 403), response.status_code
+    if response.status_code == 200:
+        assert response.context["errors"], "a page shown again without errors"
+    return REFUSED
+
+
+def _admin_form(case: Case, *, title: str, version: int | str = "") -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "title": title,
+        "kind": "bilateral",
+        "status": "held",
+        "desk": case.world.latam.pk,
+        "classification": int(case.level),
+        "start_0": "2025-03-28",
+        "start_1": "10:00:00",
+        "time_zone": "America/Santiago",
+        "date_precision": "day",
+        "expected_version": version,
+    }
+    for prefix in ("participants", "agenda_items", "commitments"):
+        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
+    return data
+
+
+def admin_add(case: Case) -> str:
+    title = "Logged in the admin"
+    response = case.web().post(_admin_url("add"), _admin_form(case, title=title))
+    return _admin_outcome(response, done=Meeting.objects.filter(title=title).exists())
+
+
+def admin_change(case: Case) -> str:
+    meeting = case.meeting()
+    title = "Changed in the admin"
+    data = _admin_form(case, title=title, version=meeting.version)
+    response = case.web().post(_admin_url("change", meeting.pk), data)
+    return _admin_outcome(response, done=case.meeting().title == title)
+
+
+def admin_delete(case: Case) -> str:
+    pk = case.world.meetings[case.level]
+    response = case.web().post(_admin_url("delete", pk), {"post": "yes"})
+    return _admin_outcome(response, done=not Meeting.objects.filter(pk=pk).exists())
+
+
+IMPORT_HEADERS = "Minister,Date of meeting,Name of Organisation or Individual,Protective marking"
+
+
+def importer(case: Case) -> str:
+    """One row, marked at the case's classification, imported for the Latin America desk
+    through imports.services (upload, validate, write: the command's path)."""
+    row = f"Kim Yoon-sang,13/07/2016,Bank of England,{NAMES[case.level]}"
+    upload = SimpleUploadedFile("one.csv", f"{IMPORT_HEADERS}\n{row}\n".encode(), "text/csv")
+    try:
+        with transaction.atomic():
+            job = imports.import_job_create(
+                user=case.user,
+                uploaded_file=upload,
+                options={"desk": "latam", "period": "2016-Q3", "mode": "valid_rows"},
+            )
+    except (PermissionDenied, ValidationError, imports.ImportPermissionDenied):
+        return REFUSED
+    job = imports.import_job_run(job)
+    assert job.status == ImportJob.Status.DONE, (job.status, job.error)
+    counts = job.report["counts"]
+    if counts["created"] == 1:
+        meeting = Meeting.objects.get(external_source=job.external_source)
+        assert meeting.classification == case.level
+        return DONE
+    assert counts["failed"] == 1, job.report
+    (error,) = job.report["errors"]
+    assert error["column"] in ("classification", "desk"), error
+    return REFUSED
+
+
 def _file(case: Case, uploader: str) -> int:
     return case.world.files[(case.level, uploader)]
 
@@ -326,10 +419,20 @@ def may_write(case: Case) -> bool:
     return case.can_write()
 
 
-def may_write_and_role_deletes_meetings(case: Case) -> bool:
-    # The API declares a role layer on top of the policy (accounts.services.ROLE_PERMISSIONS):
-    # deleting a whole meeting is left to leads and administrators.
-    return case.can_write() and case.user.has_perm("engagements.delete_meeting")
+def may_delete_meeting(case: Case) -> bool:
+    return policy.may_delete_meeting(
+        case.user, desk_id=case.world.latam.pk, classification=case.level
+    )
+
+
+def admin_offers_no_change(case: Case) -> bool:
+    # The Django admin's own gate: the role's model permission (accounts.services).
+    return not case.user.has_perm("engagements.change_meeting")
+
+
+def admin_offers_no_delete(case: Case) -> bool:
+    # MeetingAdmin.has_delete_permission before the record is known.
+    return not policy.may_delete_desk_records(case.user)
 
 
 def may_delete_file_of(uploader: str) -> Callable[[Case], bool]:
@@ -354,6 +457,9 @@ class Face:
     allowed: Callable[[Case], bool]
     hides: bool = True
     levels: tuple[Classification, ...] = tuple(LEVELS)
+    # Users the face turns away before it looks any record up (the admin, for a user it
+    # offers no such change at all): refused, whatever the record.
+    turns_away: Callable[[Case], bool] | None = None
 
 
 # Alice cannot write confidential meetings, so she has no file there.
@@ -361,12 +467,16 @@ ALICE_LEVELS = tuple(level for level in LEVELS if level != Classification.CONFID
 FACES = {
     "service create": Face(service_create, may_write, hides=False),
     "service update": Face(service_update, may_write, hides=False),
-    "service delete": Face(service_delete, may_write, hides=False),
+    "service delete": Face(service_delete, may_delete_meeting, hides=False),
     "web create": Face(web_create, may_write, hides=False),
     "web edit": Face(web_edit, may_write),
     "api create": Face(api_create, may_write, hides=False),
     "api update": Face(api_update, may_write),
-    "api delete": Face(api_delete, may_write_and_role_deletes_meetings),
+    "api delete": Face(api_delete, may_delete_meeting),
+    "admin add": Face(admin_add, may_write, hides=False),
+    "admin change": Face(admin_change, may_write, turns_away=admin_offers_no_change),
+    "admin delete": Face(admin_delete, may_delete_meeting, turns_away=admin_offers_no_delete),
+    "importer": Face(importer, may_write, hides=False),
     "web delete erin's file": Face(web_delete_file("erin"), may_delete_file_of("erin")),
     "api delete erin's file": Face(api_delete_file("erin"), may_delete_file_of("erin")),
     "web delete alice's file": Face(
@@ -379,6 +489,10 @@ FACES = {
 
 
 def _expected(face: Face, case: Case) -> str:
+    if face.turns_away is not None and face.turns_away(case):
+        # Turning away whom the policy would let through would be a drift of its own.
+        assert not face.allowed(case), "the face turns away a user the policy allows"
+        return REFUSED
     if face.hides and not case.can_read():
         return HIDDEN
     return DONE if face.allowed(case) else REFUSED

@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.models import ApiToken, Classification
+from accounts.models import ApiToken, Classification, DeskMembership
 from accounts.tokens import api_token_create
 from audit.models import AuditEntry
 from engagements import services
@@ -490,12 +490,15 @@ def test_the_api_reference_itself_notifies_and_fires(world):
     assert ("charlie", "commitment_assigned") in reassigned["notifications"]
 
 
-def test_a_desk_officer_deletes_in_the_admin_as_through_the_api(world, alice):
-    """Not only superusers: an officer with the admin's permissions deletes a meeting of
-    their desk (its outbox rows go with it) and the webhook fires, one by one or in bulk."""
+def test_a_desk_lead_deletes_in_the_admin_as_through_the_api(world, alice):
+    """Not only superusers: the lead of a desk, with the admin's permissions, deletes a
+    meeting of their desk (its outbox rows go with it) and the webhook fires, one by one or
+    in bulk. Deleting a meeting is the leads' (accounts.policy.may_delete_meeting), so
+    alice is made the lead of her desk here."""
     alice.is_staff = True
     alice.save()
     alice.user_permissions.add(*Permission.objects.filter(content_type__app_label="engagements"))
+    alice.desk_memberships.update(role=DeskMembership.DeskRole.LEAD)
     world.web.force_login(alice)
     world.actor, world.api = alice, _api(alice)
     change = CHANGES["meeting_delete"]

@@ -12,6 +12,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts import policy
+
 from .. import services
 from ..models import Commitment
 from ..selectors import commitments_visible_to
@@ -110,9 +112,15 @@ class CommitmentAdmin(DeskWriteAdmin):
         return super().may_write(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # As services.commitment_delete: only the desk deletes, not the owner.
-        return super().has_delete_permission(request, obj) and (
-            obj is None or DeskWriteAdmin.may_write(self, request, obj)
+        # As services.commitment_delete, which asks the same question: the desk's leads
+        # and administrators, not the owner; no model permission.
+        if obj is None:
+            return policy.may_delete_desk_records(request.user)
+        meeting = obj.meeting
+        return policy.may_delete_commitment(
+            request.user,
+            desk_id=obj.desk_id,
+            classification=meeting.classification if meeting is not None else None,
         )
 
     def write(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> Commitment:

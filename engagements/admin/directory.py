@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from accounts import policy
+
 from .. import services
 from ..models import Country, Event, Organization, Person, Post, Tenure, Topic
 from .base import HTTPS_URLS, PolicyForm, ServiceAdmin, add_service_errors, call_service
@@ -46,6 +48,10 @@ class DirectoryAdmin(ServiceAdmin):
 
     def remove(self, request: HttpRequest, obj: Any) -> None:
         self.record_services[2](user=request.user, **{self.record_name: obj})
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # As the delete services, which ask the same question.
+        return policy.may_delete_reference(request.user)
 
 
 @admin.register(Country)
@@ -140,10 +146,13 @@ class PersonAdmin(ServiceAdmin):
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         fieldsets = super().get_fieldsets(request, obj)
-        # Contact details are sensitive: only those who may edit people see them.
-        if not self.has_change_permission(request, obj):
+        # Contact details are sensitive: shown as the API shows them (the same policy).
+        if not policy.may_see_contacts(request.user, person=obj):
             return [fieldset for fieldset in fieldsets if fieldset[0] != "Contact details"]
         return fieldsets
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return policy.may_delete_reference(request.user)  # as services.person_delete
 
     def write(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> Person:
         data = form.cleaned_data
@@ -276,6 +285,9 @@ class TenureAdmin(ServiceAdmin):
 
     def remove(self, request: HttpRequest, obj: Tenure) -> None:
         services.tenure_delete(user=request.user, tenure=obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return policy.may_delete_reference(request.user)  # as services.tenure_delete
 
 
 @admin.register(Event)

@@ -9,6 +9,8 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from accounts import policy
+
 from .. import services
 from ..models import Instrument, InstrumentParty
 from .base import HTTPS_URLS, call_service, kept_forms
@@ -106,6 +108,11 @@ class InstrumentPartyAdmin(DirectoryAdmin):
     ]
     autocomplete_fields = ["instrument", "organization", "country"]
     ordering = ["instrument__name", "role"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A party goes with its instrument's curation, as services.instrument_party_delete
+        # says, not with the deletion of reference records.
+        return policy.may_log_meetings(request.user)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[InstrumentParty]:
         return super().get_queryset(request).select_related("instrument", "organization", "country")

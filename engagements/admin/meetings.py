@@ -17,6 +17,8 @@ from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
+from accounts import policy
+
 from .. import services
 from ..models import AgendaItem, Commitment, Meeting, Participant
 from ..selectors import (
@@ -101,6 +103,14 @@ class CommitmentInline(MeetingInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Commitment]:
         return super().get_queryset(request).select_related("owner", "desk")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Rows ticked here go to commitment_delete: its policy, for the meeting's desk.
+        if obj is None:
+            return policy.may_delete_desk_records(request.user)
+        return policy.may_delete_commitment(
+            request.user, desk_id=obj.desk_id, classification=obj.classification
+        )
 
 
 def _by_order(rows: list[forms.ModelForm]) -> list[forms.ModelForm]:
@@ -312,6 +322,14 @@ class MeetingAdmin(DeskWriteAdmin):
                     services.commitment_delete, user=request.user, commitment=removed.instance
                 )
         return meeting
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # As services.meeting_delete, which asks the same question: no model permission.
+        if obj is None:
+            return policy.may_delete_desk_records(request.user)
+        return policy.may_delete_meeting(
+            request.user, desk_id=obj.desk_id, classification=obj.classification
+        )
 
     def remove(self, request: HttpRequest, obj: Meeting) -> None:
         services.meeting_delete(user=request.user, meeting=obj)

@@ -210,6 +210,13 @@ def commitment_update(*, user: Any, commitment: Commitment, **changes: Any) -> C
 
 @transaction.atomic
 def commitment_delete(*, user: Any, commitment: Commitment) -> None:
-    if not policy.can_write_for_desk(user, desk_id=commitment.desk_id):
+    """Delete a commitment (accounts.policy.may_delete_commitment: the desk's leads and
+    administrators; others drop it through its status)."""
+    meeting = commitment.meeting
+    if not policy.may_delete_commitment(
+        user,
+        desk_id=commitment.desk_id,
+        classification=meeting.classification if meeting is not None else None,
+    ):
         raise PermissionDenied(f"{user} may not delete this commitment.")
     commitment.delete()

@@ -2,8 +2,10 @@
 topics, posts and instruments with their parties.
 
 Officers of a desk and administrators may change them (accounts.policy.may_log_meetings),
-as they may add people. Each create takes the record's values, each update the changed
-ones; both validate the whole record before saving.
+as they may add people; only administrators delete them (accounts.policy.may_delete_reference),
+except an instrument's parties, which go with their instrument's curation. Each create
+takes the record's values, each update the changed ones; both validate the whole record
+before saving.
 """
 
 from __future__ import annotations
@@ -61,7 +63,13 @@ def _write(record: Record, values: Mapping[str, Any], *, slug_from: str | None =
     return record
 
 
-def _delete(record: models.Model) -> None:
+def _delete(record: models.Model, *, user: Any) -> None:
+    if not policy.may_delete_reference(user):
+        raise PermissionDenied(f"{user} may not delete {record}.")
+    _remove(record)
+
+
+def _remove(record: models.Model) -> None:
     try:
         record.delete()
     except ProtectedError as error:
@@ -86,7 +94,7 @@ def country_update(*, user: Any, country: Country, changes: Mapping[str, Any]) -
 @transaction.atomic
 def country_delete(*, user: Any, country: Country) -> None:
     _check_may_edit(user)
-    _delete(country)
+    _delete(country, user=user)
 
 
 # Organizations
@@ -109,7 +117,7 @@ def organization_update(
 @transaction.atomic
 def organization_delete(*, user: Any, organization: Organization) -> None:
     _check_may_edit(user)
-    _delete(organization)
+    _delete(organization, user=user)
 
 
 # Events
@@ -130,7 +138,7 @@ def event_update(*, user: Any, event: Event, changes: Mapping[str, Any]) -> Even
 @transaction.atomic
 def event_delete(*, user: Any, event: Event) -> None:
     _check_may_edit(user)
-    _delete(event)
+    _delete(event, user=user)
 
 
 # Topics
@@ -166,7 +174,7 @@ def topic_update(*, user: Any, topic: Topic, changes: Mapping[str, Any]) -> Topi
 @transaction.atomic
 def topic_delete(*, user: Any, topic: Topic) -> None:
     _check_may_edit(user)
-    _delete(topic)
+    _delete(topic, user=user)
 
 
 # Posts
@@ -218,7 +226,7 @@ def post_update(*, user: Any, post: Post, changes: Mapping[str, Any]) -> Post:
 @transaction.atomic
 def post_delete(*, user: Any, post: Post) -> None:
     _check_may_edit(user)
-    _delete(post)
+    _delete(post, user=user)
 
 
 # Instruments and their parties
@@ -297,7 +305,7 @@ def instrument_update(
 @transaction.atomic
 def instrument_delete(*, user: Any, instrument: Instrument) -> None:
     _check_may_edit(user)
-    _delete(instrument)
+    _delete(instrument, user=user)
 
 
 @transaction.atomic
@@ -317,4 +325,6 @@ def instrument_party_update(
 @transaction.atomic
 def instrument_party_delete(*, user: Any, party: InstrumentParty) -> None:
     _check_may_edit(user)
-    _delete(party)
+    # A party is part of its instrument (as a participant of a meeting): removed by whoever
+    # curates the instrument.
+    _remove(party)

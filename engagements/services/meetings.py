@@ -417,8 +417,13 @@ def meeting_delete(*, user: Any, meeting: Meeting, expected_version: int | None 
 
     Receivers of meeting_deleted get a snapshot taken before the rows are gone, so they
     can still decide who may hear of it (the access policy needs desk and classification).
+    Who may delete is accounts.policy.may_delete_meeting's question (the API and the admin
+    ask nothing else).
     """
-    _check_may_write(user, desk=meeting.desk, classification=meeting.classification)
+    if not policy.may_delete_meeting(
+        user, desk_id=meeting.desk_id, classification=meeting.classification
+    ):
+        raise PermissionDenied(f"{user} may not delete this meeting.")
     locked = Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
     if locked is None:
         return

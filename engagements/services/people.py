@@ -135,6 +135,11 @@ def _check_may_edit_people(user: Any) -> None:
         raise PermissionDenied(f"{user} may not change people.")
 
 
+def _check_may_delete_people(user: Any) -> None:
+    if not policy.may_delete_reference(user):
+        raise PermissionDenied(f"{user} may not delete people or their posts.")
+
+
 @transaction.atomic
 def person_update(*, user: Any, person: Person, **changes: Any) -> Person:
     """Change a person's record (any of PERSON_FIELDS)."""
@@ -153,8 +158,9 @@ def person_update(*, user: Any, person: Person, **changes: Any) -> Person:
 
 @transaction.atomic
 def person_delete(*, user: Any, person: Person) -> None:
-    """Delete a person with their tenures; refused while they are a meeting's participant."""
-    _check_may_edit_people(user)
+    """Delete a person with their tenures; refused while they are a meeting's participant.
+    Administrators only (accounts.policy.may_delete_reference)."""
+    _check_may_delete_people(user)
     try:
         person.delete()
     except ProtectedError as error:
@@ -163,5 +169,5 @@ def person_delete(*, user: Any, person: Person) -> None:
 
 @transaction.atomic
 def tenure_delete(*, user: Any, tenure: Tenure) -> None:
-    _check_may_edit_people(user)
+    _check_may_delete_people(user)
     tenure.delete()

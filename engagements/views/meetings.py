@@ -258,7 +258,9 @@ def _conflict_page(
 ) -> HttpResponse:
     """Nothing is saved. The form comes back as typed, now carrying the stored version,
     so that saving again (after looking at the differences) applies the officer's values."""
-    conflict = meeting_conflict(meeting, base_version=base_version, theirs=_theirs(forms))
+    conflict = meeting_conflict(
+        meeting, user=request.user, base_version=base_version, theirs=_theirs(forms)
+    )
     data = request.POST.copy()
     data["version"] = str(meeting.version)
     again = MeetingForms.for_meeting(user=request.user, meeting=meeting, data=data)
@@ -491,7 +493,7 @@ def _detail_context(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
         "attachments": attachments,
         "commitments": commitments,
         "commitment_template": commitment_template,
-        "history": meeting_change_log(meeting),
+        "history": meeting_change_log(meeting, user=request.user),
         "may_edit": may_edit,
         "attachment_max_bytes": services.attachment_max_bytes(),
         "attachment_form": AttachmentForm(),

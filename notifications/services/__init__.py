@@ -20,6 +20,7 @@ from .outbox import (
     commitment_changed_handle,
     notification_deliver,
     notifications_for_meeting,
+    notifications_for_new_commitments,
     notifications_mark_relayed,
     notifications_to_relay,
 )
@@ -85,6 +86,7 @@ __all__ = [
     "notification_preference_save",
     "notification_schedules",
     "notifications_for_meeting",
+    "notifications_for_new_commitments",
     "notifications_mark_relayed",
     "notifications_to_relay",
     "pending_dispatch",

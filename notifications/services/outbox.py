@@ -16,6 +16,7 @@ from accounts.models import User
 from engagements.models import Commitment, Meeting
 from engagements.selectors import (
     commitment_is_visible_to,
+    commitments_visible_to,
     meeting_is_visible_to,
 )
 
@@ -95,6 +96,40 @@ def commitment_changed_handle(
         ]
     )
     return [row.pk for row in rows]
+
+
+def notifications_for_new_commitments(*, commitment_ids: Iterable[int], actor: Any) -> list[int]:
+    """What commitment_changed_handle writes for each newly created commitment, for many
+    at once (bulk writes): one visibility query per distinct owner, not per commitment."""
+    owned = (
+        Commitment.objects.filter(
+            pk__in=list(commitment_ids), owner__isnull=False, status__in=OPEN_STATUSES
+        )
+        .exclude(owner_id=getattr(actor, "pk", None))
+        .values_list("pk", "owner_id")
+    )
+    by_owner: dict[int, list[int]] = {}
+    for pk, owner_id in owned:
+        by_owner.setdefault(owner_id, []).append(pk)
+    owners = User.objects.filter(pk__in=by_owner, is_active=True).exclude(email="").order_by("pk")
+    rows = []
+    for owner in owners:
+        mine = by_owner[owner.pk]
+        for start in range(0, len(mine), 5000):
+            visible = (
+                commitments_visible_to(
+                    owner, queryset=Commitment.objects.filter(pk__in=mine[start : start + 5000])
+                )
+                .values_list("pk", flat=True)
+                .order_by("pk")
+            )
+            rows += [
+                Notification(
+                    recipient=owner, kind=Notification.Kind.COMMITMENT_ASSIGNED, commitment_id=pk
+                )
+                for pk in visible
+            ]
+    return [row.pk for row in Notification.objects.bulk_create(rows, batch_size=2000)]
 
 
 def _build_notification(notification: Notification) -> EmailMessage:

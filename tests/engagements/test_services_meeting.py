@@ -280,7 +280,7 @@ def test_commitment_status_rejects_unknown_values(alice, desk_latam):
         services.commitment_set_status(user=alice, commitment=commitment, status="finished")
 
 
-def test_delete_removes_the_record_and_checks_the_desk(alice, bob, desk_latam):
+def test_delete_removes_the_record_and_checks_the_desk(alice, bob, erin, desk_latam):
     meeting = services.meeting_create(
         user=alice,
         data=meeting_input(
@@ -291,9 +291,13 @@ def test_delete_removes_the_record_and_checks_the_desk(alice, bob, desk_latam):
     )
     with pytest.raises(services.PermissionDenied):
         services.meeting_delete(user=bob, meeting=meeting)
+    # An officer of the desk changes its meetings; deleting one is its lead's
+    # (accounts.policy.may_delete_meeting).
+    with pytest.raises(services.PermissionDenied):
+        services.meeting_delete(user=alice, meeting=meeting)
     with pytest.raises(services.VersionConflict):
-        services.meeting_delete(user=alice, meeting=meeting, expected_version=7)
-    services.meeting_delete(user=alice, meeting=meeting, expected_version=1)
+        services.meeting_delete(user=erin, meeting=meeting, expected_version=7)
+    services.meeting_delete(user=erin, meeting=meeting, expected_version=1)
     assert not Meeting.objects.exists()
     assert not Participant.objects.exists() and not Commitment.objects.exists()
 

@@ -734,3 +734,34 @@ def test_tags_link_to_their_profile_pages(client, alice, desk_latam):
     page = client.get(reverse("meeting_detail", args=[meeting.pk])).content.decode()
     assert f'href="{reverse("topic_profile", args=[topic.pk])}"' in page
     assert f'href="{reverse("minerals:detail", args=["lithium"])}"' in page
+
+
+def test_history_hides_what_was_written_above_the_readers_clearance(
+    client, charlie, erin, desk_latam
+):
+    meeting = make_meeting(
+        erin, desk_latam, classification=Classification.CONFIDENTIAL, title="Offtake price"
+    )
+    meeting = services.meeting_update(
+        user=erin,
+        meeting=meeting,
+        expected_version=meeting.version,
+        data=MeetingInput(
+            title="Lithium dialogue",
+            start=meeting.start,
+            time_zone=meeting.time_zone,
+            desk=desk_latam,
+            classification=Classification.INTERNAL,
+        ),
+    )
+    client.force_login(charlie)
+    response = client.get(reverse("meeting_detail", args=[meeting.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Lithium dialogue" in page
+    # Its creation, while confidential, is not for an analyst cleared to internal.
+    assert "Offtake price" not in page
+    assert all(entry.action != "created" for entry in response.context["history"])
+    client.force_login(erin)
+    history = client.get(reverse("meeting_detail", args=[meeting.pk])).context["history"]
+    assert any(entry.action == "created" for entry in history)

@@ -8,6 +8,7 @@ import asyncio
 import email
 import email.policy
 import os
+import re
 import shutil
 import signal
 import socket
@@ -154,6 +155,12 @@ class Service:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")[-6000:]
+
+    def succeeded(self, task: str) -> int:
+        """How many runs of `task` (e.g. "notifications.tasks.outbox_relay") this worker has
+        finished, as its INFO log tells."""
+        pattern = re.compile(rf"Task {re.escape(task)}\[[^\]]+\] succeeded in ")
+        return len(pattern.findall(self.log.read_text(errors="replace")))
 
 
 def celery_worker(tmp_path: Path, *, hostname: str, pool: str = "solo", **env: str) -> Service:

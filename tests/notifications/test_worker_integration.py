@@ -204,7 +204,12 @@ def test_a_pool_process_killed_during_a_sweep_is_replaced_and_sends_each_reminde
             wait_for(
                 lambda: len(mailbox.received()) >= 6, timeout=90, what="the other four reminders"
             )
-            time.sleep(2)  # anything sent twice would arrive by now
+            # Anything sent twice is sent by the sweep that runs again: wait for it to finish.
+            wait_for(
+                lambda: worker.succeeded("notifications.tasks.reminders_sweep") >= 1,
+                timeout=60,
+                what="the sweep run again to finish",
+            )
         finally:
             if worker is not None:
                 worker.stop()
@@ -255,7 +260,15 @@ def test_a_worker_killed_during_a_sweep_sends_every_reminder_once_after_restart(
             wait_for(
                 lambda: len(mailbox.received()) >= 6, timeout=90, what="the other four reminders"
             )
-            time.sleep(3)  # beat sends a dispatch every second: a duplicate would show by now
+            # Beat sends a dispatch every second: a duplicate would show in the next two.
+            dispatched = second.succeeded("notifications.tasks.reminders_dispatch")
+            wait_for(
+                lambda: (
+                    second.succeeded("notifications.tasks.reminders_dispatch") >= dispatched + 2
+                ),
+                timeout=60,
+                what="two more dispatches after the sixth reminder",
+            )
         finally:
             for service in (beat, first, second):
                 if service is not None:
@@ -336,7 +349,13 @@ def test_with_redis_stopped_a_meeting_is_saved_and_watchers_are_told_once_it_is_
                     timeout=90,
                     what="the notifications after Redis came back",
                 )
-                time.sleep(3)  # the relay runs every second: a duplicate would show by now
+                # The relay runs every second: a duplicate would show in the next two runs.
+                relayed = worker.succeeded("notifications.tasks.outbox_relay")
+                wait_for(
+                    lambda: worker.succeeded("notifications.tasks.outbox_relay") >= relayed + 2,
+                    timeout=60,
+                    what="two more relay runs after the notifications",
+                )
                 health = client.get(reverse("notifications:healthz"))
                 assert health.status_code == 200, health.json()
         finally:

@@ -171,7 +171,7 @@ def test_inactive_and_unsubscribed_endpoints_get_nothing(subscribe, alice, desk_
 
 
 def test_a_deletion_is_announced_from_the_snapshot_to_those_who_could_read_it(
-    subscribe, alice, bob, dana, desk_latam
+    subscribe, alice, bob, dana, erin, desk_latam
 ):
     person = factories.PersonFactory(user=dana)
     meeting = engagements.meeting_create(
@@ -183,7 +183,7 @@ def test_a_deletion_is_announced_from_the_snapshot_to_those_who_could_read_it(
     endpoints = {user: subscribe(user, EventType.MEETING_DELETED) for user in (alice, bob, dana)}
     meeting_id, title = meeting.pk, meeting.title
 
-    engagements.meeting_delete(user=alice, meeting=meeting)
+    engagements.meeting_delete(user=erin, meeting=meeting)  # the desk's lead
 
     for user in (alice, dana):
         [delivery] = deliveries(endpoints[user])
