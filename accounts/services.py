@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import Q
 
+from core.exceptions import PermissionDenied
+
+from . import policy
 from .models import Classification, Desk, DeskMembership, Role, User
 
 
@@ -196,3 +201,142 @@ def user_preferences_update(*, user: User, language: str, time_zone: str) -> Use
     user.time_zone = time_zone
     user.save(update_fields=["language", "time_zone"])
     return user
+
+
+# Users, desks and memberships as administrators change them (the admin).
+
+
+def _administrators_only(actor: Any) -> None:
+    if not policy.is_administrator(actor):
+        raise PermissionDenied("Only administrators change users, desks and memberships.")
+
+
+def _user_write(
+    user: User,
+    *,
+    groups: Iterable[Group] | None,
+    user_permissions: Iterable[Permission] | None,
+) -> User:
+    user.full_clean(exclude=["password"])
+    user.save()
+    if groups is not None:
+        user.groups.set(groups)
+    if user_permissions is not None:
+        user.user_permissions.set(user_permissions)
+    return user
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: Any,
+    user: User,
+    groups: Iterable[Group] | None = None,
+    user_permissions: Iterable[Permission] | None = None,
+) -> User:
+    """Save a new user built by the caller (its password already hashed)."""
+    _administrators_only(actor)
+    if user.pk is not None:
+        raise ValueError("user_create takes a user that is not saved yet")
+    return _user_write(user, groups=groups, user_permissions=user_permissions)
+
+
+@transaction.atomic
+def user_update(
+    *,
+    actor: Any,
+    user: User,
+    groups: Iterable[Group] | None = None,
+    user_permissions: Iterable[Permission] | None = None,
+) -> User:
+    """Save the changes the caller made to a user (and set its groups and permissions)."""
+    _administrators_only(actor)
+    return _user_write(user, groups=groups, user_permissions=user_permissions)
+
+
+@transaction.atomic
+def user_password_set(*, actor: Any, user: User, password: str | None) -> User:
+    """A new password (None: the user may no longer log in with one)."""
+    _administrators_only(actor)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    user.save(update_fields=["password"])
+    return user
+
+
+@transaction.atomic
+def user_delete(*, actor: Any, user: User) -> None:
+    _administrators_only(actor)
+    if user.pk == getattr(actor, "pk", None):
+        raise PermissionDenied("You cannot delete your own account.")
+    user.delete()
+
+
+@transaction.atomic
+def desk_create(*, actor: Any, desk: Desk, countries: Iterable[Any] | None = None) -> Desk:
+    _administrators_only(actor)
+    if desk.pk is not None:
+        raise ValueError("desk_create takes a desk that is not saved yet")
+    return _desk_write(desk, countries=countries)
+
+
+@transaction.atomic
+def desk_update(*, actor: Any, desk: Desk, countries: Iterable[Any] | None = None) -> Desk:
+    _administrators_only(actor)
+    return _desk_write(desk, countries=countries)
+
+
+def _desk_write(desk: Desk, *, countries: Iterable[Any] | None) -> Desk:
+    desk.full_clean()
+    desk.save()
+    if countries is not None:
+        desk.countries.set(countries)
+    return desk
+
+
+@transaction.atomic
+def desk_delete(*, actor: Any, desk: Desk) -> None:
+    _administrators_only(actor)
+    desk.delete()
+
+
+@transaction.atomic
+def desk_membership_create(*, actor: Any, membership: DeskMembership) -> DeskMembership:
+    _administrators_only(actor)
+    if membership.pk is not None:
+        raise ValueError("desk_membership_create takes a membership that is not saved yet")
+    membership.full_clean()
+    membership.save()
+    return membership
+
+
+@transaction.atomic
+def desk_membership_update(*, actor: Any, membership: DeskMembership) -> DeskMembership:
+    _administrators_only(actor)
+    membership.full_clean()
+    membership.save()
+    return membership
+
+
+@transaction.atomic
+def desk_membership_delete(*, actor: Any, membership: DeskMembership) -> None:
+    _administrators_only(actor)
+    membership.delete()
+
+
+# Bulk paths (demo data): many rows in few statements, the same tables as above.
+
+
+@transaction.atomic
+def users_bulk_create(*, users: Iterable[User], batch_size: int = 1000) -> list[User]:
+    """Insert users built by the caller (passwords already hashed or unusable)."""
+    return User.objects.bulk_create(list(users), batch_size=batch_size)
+
+
+@transaction.atomic
+def desk_memberships_bulk_create(
+    *, memberships: Iterable[DeskMembership], batch_size: int = 1000
+) -> list[DeskMembership]:
+    return DeskMembership.objects.bulk_create(list(memberships), batch_size=batch_size)

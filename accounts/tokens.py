@@ -15,6 +15,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.exceptions import PermissionDenied
+
 from .models import ApiToken, User
 from .policy import is_administrator
 
@@ -70,6 +72,14 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
     return token
+
+
+@transaction.atomic
+def api_token_delete(*, actor: Any, token: ApiToken) -> None:
+    """Remove a token for good (revoking keeps it listed): its owner or an administrator."""
+    if not (is_administrator(actor) or token.user_id == getattr(actor, "pk", None)):
+        raise PermissionDenied("Only the token's owner or an administrator may delete it.")
+    token.delete()
 
 
 def api_token_authenticate(raw: str) -> ApiToken:

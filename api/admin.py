@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from accounts import policy
 from accounts.models import ApiToken
-from accounts.tokens import api_token_create, api_token_revoke
+from accounts.tokens import api_token_create, api_token_delete, api_token_revoke
+from core.service_admin import ServiceWritesAdmin
 
 
 class ApiTokenAddForm(forms.ModelForm):
@@ -32,7 +33,7 @@ class ApiTokenAddForm(forms.ModelForm):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ServiceWritesAdmin):
     list_display = [
         "name",
         "user",
@@ -80,9 +81,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
         initial.setdefault("user", str(request.user.pk))
         return initial
 
-    def save_model(self, request: HttpRequest, obj: ApiToken, form: Any, change: bool) -> None:
+    def write(self, request: HttpRequest, obj: ApiToken, form: Any, change: bool) -> None:
         if change:
-            return
+            return  # nothing on the change page can be changed
         token, raw = api_token_create(
             user=form.cleaned_data["user"],
             name=form.cleaned_data["name"],
@@ -96,6 +97,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
             f"The token for {token.user} is {raw} — copy it now: it is not stored and "
             "cannot be shown again.",
         )
+
+    def remove(self, request: HttpRequest, obj: ApiToken) -> None:
+        api_token_delete(actor=request.user, token=obj)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Viewing the change page is fine; nothing on it can be changed.

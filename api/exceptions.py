@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from core.exceptions import PermissionDenied, VersionConflict
+from core.exceptions import PermissionDenied, RecordInUse, VersionConflict
 
 logger = logging.getLogger("api")
 
@@ -105,6 +105,8 @@ def problem(
 
 
 def _as_api_exception(exc: Exception) -> Exception:
+    if isinstance(exc, RecordInUse):
+        return Conflict(" ".join(exc.messages), code="protected")
     if isinstance(exc, DjangoValidationError):
         validation = exceptions.ValidationError(_service_errors(exc))
         return validation

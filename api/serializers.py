@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Model
 from rest_framework import serializers
 
@@ -47,28 +46,46 @@ class NaturalKeyRelatedField(serializers.SlugRelatedField):
 
 
 class CleanModelSerializer(serializers.ModelSerializer):
-    """Saves through full_clean(), so the model's constraints answer 400, not 500."""
+    """A model serializer that writes through the owning app's services (one door per
+    write): `save()` calls `record_create` or `record_update`, and the viewset's default
+    destroy calls `record_delete`; a subclass implements them with its services. The
+    services validate the whole record (full_clean), so the model's constraints answer 400.
+    """
 
     def create(self, validated_data: dict[str, Any]) -> Model:
-        model: Any = self.Meta.model
-        return self._save(model(), validated_data)
+        return self.record_create(actor=self.actor, values=validated_data)
 
     def update(self, instance: Model, validated_data: dict[str, Any]) -> Model:
-        return self._save(instance, validated_data)
+        return self.record_update(actor=self.actor, instance=instance, changes=validated_data)
 
-    @transaction.atomic
-    def _save(self, instance: Model, validated_data: dict[str, Any]) -> Model:
-        many = {}
-        for field in instance._meta.many_to_many:
-            if field.name in validated_data:
-                many[field.name] = validated_data.pop(field.name)
-        for name, value in validated_data.items():
-            setattr(instance, name, value)
-        instance.full_clean(exclude=list(many))
-        instance.save()
-        for name, values in many.items():
-            getattr(instance, name).set(values)
-        return instance
+    @property
+    def actor(self) -> Any:
+        request = self.context.get("request")
+        return getattr(request, "user", None)
+
+    def record_create(self, *, actor: Any, values: dict[str, Any]) -> Model:
+        raise NotImplementedError(f"{type(self).__name__} names no create service")
+
+    def record_update(self, *, actor: Any, instance: Any, changes: dict[str, Any]) -> Model:
+        raise NotImplementedError(f"{type(self).__name__} names no update service")
+
+    def record_delete(self, *, actor: Any, instance: Any) -> None:
+        raise NotImplementedError(f"{type(self).__name__} names no delete service")
+
+
+def split_many(model: type[Model], values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The values of plain fields and those of many-to-many fields, apart."""
+    names = {field.name for field in model._meta.many_to_many}
+    plain = {name: value for name, value in values.items() if name not in names}
+    many = {name: value for name, value in values.items() if name in names}
+    return plain, many
+
+
+def assign(instance: Any, values: dict[str, Any]) -> Any:
+    """Set the values on an instance (not saved: the service saves it)."""
+    for name, value in values.items():
+        setattr(instance, name, value)
+    return instance
 
 
 class CountryRefSerializer(serializers.Serializer):

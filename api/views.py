@@ -28,6 +28,7 @@ from .etag import (
 from .exceptions import PreconditionFailed
 from .idempotency import idempotent
 from .permissions import IsAuthenticatedWithScope, RolePermission
+from .serializers import CleanModelSerializer
 
 
 class ApiGenericViewSet(viewsets.GenericViewSet):
@@ -84,6 +85,14 @@ class ETagRetrieveMixin:
         return Response(data, headers={"ETag": etag})
 
 
+def _through_services(view: Any, serializer: Any) -> CleanModelSerializer:
+    """The serializer, if its save() goes to services; a viewset whose serializer would
+    save the model itself must override perform_create / perform_update."""
+    if not isinstance(serializer, CleanModelSerializer):
+        raise NotImplementedError(f"{type(view).__name__} must write through a service")
+    return serializer
+
+
 class ApiReadOnlyViewSet(ETagRetrieveMixin, mixins.ListModelMixin, ApiGenericViewSet):
     pass
 
@@ -93,7 +102,8 @@ class ApiModelViewSet(ApiReadOnlyViewSet):
 
     Subclasses implement perform_create(serializer) -> instance and may override
     perform_update(serializer, instance, expected_etags) -> instance and
-    perform_destroy(instance, expected_etags); the defaults save through the serializer."""
+    perform_destroy(instance, expected_etags); the defaults go through the serializer's
+    services (CleanModelSerializer.record_create / record_update / record_delete)."""
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return idempotent(self, request, lambda: self._create(request))
@@ -105,7 +115,7 @@ class ApiModelViewSet(ApiReadOnlyViewSet):
         return self.record_response(instance, status.HTTP_201_CREATED)
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> Any:
-        return serializer.save()
+        return _through_services(self, serializer).save()
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         partial = kwargs.pop("partial", False)
@@ -124,7 +134,7 @@ class ApiModelViewSet(ApiReadOnlyViewSet):
     def perform_update(
         self, serializer: serializers.BaseSerializer, instance: Any, expected: list[str] | None
     ) -> Any:
-        return serializer.save()
+        return _through_services(self, serializer).save()
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         expected = parse_etags(request.headers.get("If-Match"))
@@ -134,7 +144,10 @@ class ApiModelViewSet(ApiReadOnlyViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def perform_destroy(self, instance: Any, expected: list[str] | None) -> None:
-        instance.delete()
+        serializer = self.get_serializer(instance)
+        if not isinstance(serializer, CleanModelSerializer):
+            raise NotImplementedError(f"{type(self).__name__} must delete through a service")
+        serializer.record_delete(actor=self.request.user, instance=instance)
 
     def _get_for_write(self, expected: list[str] | None) -> Any:
         """The record, checked against If-Match. Records without a version are locked

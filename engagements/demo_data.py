@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 
 from accounts import policy
+from accounts import services as accounts_services
 from accounts.models import Classification, Desk, DeskMembership, User
 from minerals.models import Mineral
 
@@ -244,7 +245,7 @@ def _generate(
         is_superuser=True,
         password="!",
     )
-    User.objects.bulk_create([*users, generator], batch_size=BATCH)
+    accounts_services.users_bulk_create(users=[*users, generator], batch_size=BATCH)
     generator = User.objects.get(username=GENERATOR)
     users = list(User.objects.filter(username__startswith="demo.officer").order_by("username"))
     memberships = [
@@ -253,7 +254,7 @@ def _generate(
         )
         for i, user in enumerate(users)
     ]
-    DeskMembership.objects.bulk_create(memberships, batch_size=BATCH)
+    accounts_services.desk_memberships_bulk_create(memberships=memberships, batch_size=BATCH)
     users_by_desk: dict[int, list[User]] = {}
     for membership in memberships:
         users_by_desk.setdefault(membership.desk_id, []).append(membership.user)

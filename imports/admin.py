@@ -15,12 +15,15 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.exceptions import PermissionDenied
+from core.service_admin import ServiceWritesAdmin
+
 from . import selectors, services
 from .models import ImportCreatedRecord, ImportJob, MappingPreset
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ServiceWritesAdmin):
     list_display = (
         "id",
         "original_name",
@@ -69,6 +72,12 @@ class ImportJobAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # viewed read-only; changed only through the actions (services)
 
+    def remove(self, request: HttpRequest, obj: ImportJob) -> None:
+        try:
+            services.import_job_delete(job=obj, user=request.user)
+        except services.ImportPermissionDenied as error:
+            raise PermissionDenied(str(error)) from error
+
     @admin.display(description=_("Counts"))
     def report_counts(self, job: ImportJob) -> str:
         return format_html("<pre>{}</pre>", json.dumps(job.counts, indent=2))
@@ -111,19 +120,16 @@ def _join(error: Exception) -> str:
 
 
 @admin.register(MappingPreset)
-class MappingPresetAdmin(admin.ModelAdmin):
+class MappingPresetAdmin(ServiceWritesAdmin):
     list_display = ("name", "created_by", "created_at")
     search_fields = ("name",)
     readonly_fields = ("created_by", "created_at")
 
-    def save_model(self, request: HttpRequest, obj: MappingPreset, form: Any, change: bool) -> None:
-        try:
-            services.clean_mapping(obj.mapping)
-        except ValidationError as error:
-            raise ValidationError({"mapping": error.messages}) from error
-        if not obj.created_by_id:
-            obj.created_by = request.user  # type: ignore[assignment]
-        super().save_model(request, obj, form, change)
+    def write(self, request: HttpRequest, obj: MappingPreset, form: Any, change: bool) -> Any:
+        return services.mapping_preset_update(preset=obj, actor=request.user)
+
+    def remove(self, request: HttpRequest, obj: MappingPreset) -> None:
+        services.mapping_preset_delete(preset=obj)
 
 
 class _ReadOnly(admin.ModelAdmin):

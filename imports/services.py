@@ -438,6 +438,27 @@ def import_job_cancel(*, job: ImportJob, user: Any) -> ImportJob:
     return job
 
 
+_IN_FLIGHT = (
+    ImportJob.Status.VALIDATING,
+    ImportJob.Status.CONFIRMED,
+    ImportJob.Status.IMPORTING,
+)
+
+
+@transaction.atomic
+def import_job_delete(*, job: ImportJob, user: Any) -> None:
+    """Remove a job, its report and its stored file (its owner or an administrator; not
+    while a worker is on it). The records it imported stay."""
+    _check_owner(job, user)
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status in _IN_FLIGHT:
+        raise ValidationError(_("The job is still running; cancel it or wait for it to finish."))
+    name, storage = job.file.name, job.file.storage
+    job.delete()
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
 def _claim_for_write(job: ImportJob) -> bool:
     stale = timezone.now() - datetime.timedelta(seconds=STALE_IMPORT_SECONDS)
     return bool(
@@ -541,23 +562,49 @@ def import_job_run(job: ImportJob, *, dry_run: bool = False) -> ImportJob:
     return import_job_write(job, plan=plan)
 
 
-def mapping_preset_save(*, name: str, mapping: dict[str, str], user: Any) -> MappingPreset:
-    """Create or replace a preset; the mapping is checked (known fields, text headers, the
-    required fields present)."""
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError({"name": _("Give the preset a name.")})
-    cleaned = clean_mapping(mapping)
+def _preset_mapping(mapping: Any) -> dict[str, str]:
+    """A preset's mapping, checked: known fields, text headers, the required fields present."""
+    try:
+        cleaned = clean_mapping(mapping)
+    except ValidationError as error:
+        raise ValidationError({"mapping": error.messages}) from error
     missing = [field for field in REQUIRED_FIELDS if field not in cleaned]
     if missing:
         raise ValidationError(
             {"mapping": _("The mapping lacks %(fields)s.") % {"fields": ", ".join(missing)}}
         )
+    return cleaned
+
+
+@transaction.atomic
+def mapping_preset_save(*, name: str, mapping: dict[str, str], user: Any) -> MappingPreset:
+    """Create or replace the preset of that name (the mapping checked by _preset_mapping)."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Give the preset a name.")})
+    cleaned = _preset_mapping(mapping)
     preset, _created = MappingPreset.objects.update_or_create(
         name=name,
         defaults={"mapping": cleaned, "created_by": user if getattr(user, "pk", None) else None},
     )
     return preset
+
+
+@transaction.atomic
+def mapping_preset_update(*, preset: MappingPreset, actor: Any) -> MappingPreset:
+    """Save a preset created or changed by the caller (the admin's form), name included;
+    its author is whoever saved it first."""
+    preset.mapping = _preset_mapping(preset.mapping)
+    if not preset.created_by_id and getattr(actor, "pk", None):
+        preset.created_by = actor
+    preset.full_clean()
+    preset.save()
+    return preset
+
+
+@transaction.atomic
+def mapping_preset_delete(*, preset: MappingPreset) -> None:
+    preset.delete()
 
 
 def mapping_preset_export(*, preset: MappingPreset) -> dict[str, str]:

@@ -1,16 +1,24 @@
+"""Admin for the minerals reference data; every write goes through minerals.services."""
+
+from __future__ import annotations
+
 from functools import partial
+from typing import Any
 
 from django.contrib import admin, messages
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from core.service_admin import ServiceWritesAdmin, many_to_many_values
+
+from . import services
 from .models import CriticalityList, CriticalityListMember, DataSource, Mineral, MineralStatistic
 from .tasks import usgs_mcs_import_task
 
 
 @admin.register(Mineral)
-class MineralAdmin(admin.ModelAdmin):
+class MineralAdmin(ServiceWritesAdmin):
     list_display = ["name", "symbol", "category", "unit", "usgs_commodity", "slug"]
     list_filter = ["category"]
     search_fields = ["name", "symbol", "slug", "usgs_commodity"]
@@ -18,9 +26,18 @@ class MineralAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     ordering = ["name"]
 
+    def write(self, request: HttpRequest, obj: Mineral, form: Any, change: bool) -> Mineral:
+        topics = many_to_many_values(form).get("topics")
+        if change:
+            return services.mineral_update(mineral=obj, topics=topics)
+        return services.mineral_create(mineral=obj, topics=topics)
+
+    def remove(self, request: HttpRequest, obj: Mineral) -> None:
+        services.mineral_delete(mineral=obj)
+
 
 @admin.register(DataSource)
-class DataSourceAdmin(admin.ModelAdmin):
+class DataSourceAdmin(ServiceWritesAdmin):
     # Typed addresses without a scheme are https (Django 6 default; silences its warning).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "edition", "publisher", "released_on", "retrieved_on", "licence"]
@@ -30,6 +47,12 @@ class DataSourceAdmin(admin.ModelAdmin):
     date_hierarchy = "released_on"
     ordering = ["name", "edition"]
     actions = ["import_stored_file"]
+
+    def write(self, request: HttpRequest, obj: DataSource, form: Any, change: bool) -> DataSource:
+        return services.data_source_save(source=obj)
+
+    def remove(self, request: HttpRequest, obj: DataSource) -> None:
+        services.data_source_delete(source=obj)
 
     @admin.action(description="Import the stored USGS MCS file (in the background)")
     def import_stored_file(self, request: HttpRequest, queryset: QuerySet[DataSource]) -> None:
@@ -50,7 +73,7 @@ class DataSourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(MineralStatistic)
-class MineralStatisticAdmin(admin.ModelAdmin):
+class MineralStatisticAdmin(ServiceWritesAdmin):
     list_display = [
         "mineral",
         "measure",
@@ -96,6 +119,12 @@ class MineralStatisticAdmin(admin.ModelAdmin):
     ]
     ordering = ["mineral__name", "measure", "-year", "area", "country__name"]
 
+    def write(self, request: HttpRequest, obj: MineralStatistic, form: Any, change: bool) -> Any:
+        return services.mineral_statistic_save(statistic=obj)
+
+    def remove(self, request: HttpRequest, obj: MineralStatistic) -> None:
+        services.mineral_statistic_delete(statistic=obj)
+
 
 class CriticalityListMemberInline(admin.TabularInline):
     model = CriticalityListMember
@@ -104,7 +133,7 @@ class CriticalityListMemberInline(admin.TabularInline):
 
 
 @admin.register(CriticalityList)
-class CriticalityListAdmin(admin.ModelAdmin):
+class CriticalityListAdmin(ServiceWritesAdmin):
     list_display = ["name", "issuer", "country", "year", "published_on"]
     list_filter = ["year"]
     list_select_related = ["country"]
@@ -113,3 +142,16 @@ class CriticalityListAdmin(admin.ModelAdmin):
     autocomplete_fields = ["country"]
     inlines = [CriticalityListMemberInline]
     ordering = ["-year", "name"]
+
+    def write(self, request: HttpRequest, obj: CriticalityList, form: Any, change: bool) -> Any:
+        # Its members are the inline's rows (the m2m goes through CriticalityListMember).
+        return services.criticality_list_save(criticality_list=obj)
+
+    def remove(self, request: HttpRequest, obj: CriticalityList) -> None:
+        services.criticality_list_delete(criticality_list=obj)
+
+    def write_row(self, request: HttpRequest, row: Any, change: bool) -> Any:
+        return services.criticality_list_member_save(member=row)
+
+    def remove_row(self, request: HttpRequest, row: Any) -> None:
+        services.criticality_list_member_delete(member=row)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -391,3 +392,78 @@ def data_source_upsert(
         source.full_clean()
         source.save(update_fields=changed)
     return source
+
+
+# Reference records as the admin writes them: one service per entity and action. The
+# admin's model permissions decide who may; these keep the model's own rules (full_clean).
+
+
+def _save(record: models.Model) -> None:
+    record.full_clean()
+    record.save()
+
+
+@transaction.atomic
+def mineral_create(*, mineral: Mineral, topics: Iterable[Any] | None = None) -> Mineral:
+    if mineral.pk is not None:
+        raise ValueError("mineral_create takes a mineral that is not saved yet")
+    return mineral_update(mineral=mineral, topics=topics)
+
+
+@transaction.atomic
+def mineral_update(*, mineral: Mineral, topics: Iterable[Any] | None = None) -> Mineral:
+    _save(mineral)
+    if topics is not None:
+        mineral.topics.set(topics)
+    return mineral
+
+
+@transaction.atomic
+def mineral_delete(*, mineral: Mineral) -> None:
+    mineral.delete()
+
+
+@transaction.atomic
+def data_source_save(*, source: DataSource) -> DataSource:
+    """Create or update a data source built or changed by the caller (the admin's form)."""
+    _save(source)
+    return source
+
+
+@transaction.atomic
+def data_source_delete(*, source: DataSource) -> None:
+    """Delete a source no statistic cites (the statistics PROTECT it: ProtectedError)."""
+    source.delete()
+
+
+@transaction.atomic
+def mineral_statistic_save(*, statistic: MineralStatistic) -> MineralStatistic:
+    _save(statistic)
+    return statistic
+
+
+@transaction.atomic
+def mineral_statistic_delete(*, statistic: MineralStatistic) -> None:
+    statistic.delete()
+
+
+@transaction.atomic
+def criticality_list_save(*, criticality_list: CriticalityList) -> CriticalityList:
+    _save(criticality_list)
+    return criticality_list
+
+
+@transaction.atomic
+def criticality_list_delete(*, criticality_list: CriticalityList) -> None:
+    criticality_list.delete()
+
+
+@transaction.atomic
+def criticality_list_member_save(*, member: CriticalityListMember) -> CriticalityListMember:
+    _save(member)
+    return member
+
+
+@transaction.atomic
+def criticality_list_member_delete(*, member: CriticalityListMember) -> None:
+    member.delete()

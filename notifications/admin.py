@@ -16,13 +16,14 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from accounts import policy
+from core.exceptions import PermissionDenied
+from core.service_admin import ServiceWritesAdmin
 from engagements.selectors import commitments_visible_to, meetings_visible_to
 
 from . import selectors, services
 from .models import (
     CalendarFeed,
     Digest,
-    DispatchStatus,
     Heartbeat,
     Notification,
     NotificationPreference,
@@ -125,12 +126,13 @@ class ReminderAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Send again at the next run (failed or expired reminders)")
     def retry(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
-        if not policy.is_administrator(request.user):
+        try:
+            count = services.reminders_retry(
+                actor=request.user, reminder_ids=queryset.values_list("pk", flat=True)
+            )
+        except PermissionDenied:
             self.message_user(request, "Only administrators may resend reminders.")
             return
-        count = queryset.filter(status__in=[DispatchStatus.FAILED, DispatchStatus.EXPIRED]).update(
-            status=DispatchStatus.PENDING, next_attempt_at=None, last_error=""
-        )
         self.message_user(request, f"{count} reminder(s) will be sent at the next run.")
 
 
@@ -165,17 +167,31 @@ class NotificationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Watch)
-class WatchAdmin(admin.ModelAdmin):
+class WatchAdmin(ServiceWritesAdmin):
     list_display = ["user", "kind", "target", "created_at"]
     list_filter = ["kind"]
     raw_id_fields = ["user", "country", "topic", "person", "mineral", "instrument"]
 
+    def write(self, request: HttpRequest, obj: Watch, form: Any, change: bool) -> Watch:
+        return services.watch_save(watch=obj)
+
+    def remove(self, request: HttpRequest, obj: Watch) -> None:
+        services.watch_delete(watch=obj)
+
 
 @admin.register(NotificationPreference)
-class NotificationPreferenceAdmin(admin.ModelAdmin):
+class NotificationPreferenceAdmin(ServiceWritesAdmin):
     list_display = ["user", "language", "weekend_quiet", "daily_digest"]
     list_filter = ["language", "weekend_quiet", "daily_digest"]
     raw_id_fields = ["user"]
+
+    def write(
+        self, request: HttpRequest, obj: NotificationPreference, form: Any, change: bool
+    ) -> NotificationPreference:
+        return services.notification_preference_save(preference=obj)
+
+    def remove(self, request: HttpRequest, obj: NotificationPreference) -> None:
+        services.notification_preference_delete(preference=obj)
 
 
 @admin.register(CalendarFeed)

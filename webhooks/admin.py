@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts import policy
+from core.service_admin import ServiceWritesAdmin
 
 from . import services, tasks
 from .models import EventType, WebhookDelivery, WebhookEndpoint
@@ -78,7 +79,7 @@ class SubscribedToFilter(admin.SimpleListFilter):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(AdministratorsOnly):
+class WebhookEndpointAdmin(ServiceWritesAdmin, AdministratorsOnly):
     form = EndpointForm
     list_display = ["name", "url", "owner", "event_types_display", "is_active", "updated_at"]
     list_filter = ["is_active", SubscribedToFilter]
@@ -116,12 +117,15 @@ class WebhookEndpointAdmin(AdministratorsOnly):
         url = reverse("admin:webhooks_webhookdelivery_changelist")
         return format_html('<a href="{}?endpoint__id__exact={}">Delivery log</a>', url, endpoint.pk)
 
-    def save_model(
+    def write(
         self, request: HttpRequest, obj: WebhookEndpoint, form: forms.Form, change: bool
-    ) -> None:
+    ) -> WebhookEndpoint:
         if not change:
             obj.created_by = request.user  # type: ignore[assignment]
-        services.endpoint_save(endpoint=obj)
+        return services.endpoint_save(endpoint=obj)
+
+    def remove(self, request: HttpRequest, obj: WebhookEndpoint) -> None:
+        services.endpoint_delete(endpoint=obj)
 
     @admin.action(description="Rotate the secret of the selected endpoints")
     def rotate_secret(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:

@@ -104,6 +104,12 @@ def endpoint_update(*, endpoint: WebhookEndpoint, **changes: Any) -> WebhookEndp
 
 
 @transaction.atomic
+def endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
+    """Remove an endpoint and its delivery log (pending deliveries are not sent)."""
+    endpoint.delete()
+
+
+@transaction.atomic
 def endpoint_rotate_secret(*, endpoint: WebhookEndpoint) -> WebhookEndpoint:
     """A new secret at once: deliveries still pending are signed with it when they go."""
     endpoint.secret = generate_secret()

@@ -7,13 +7,15 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts import policy
+from accounts import policy, services
 from accounts.models import ApiToken, Desk, DeskMembership, User
 from api.serializers import (
     ClassificationField,
     CleanModelSerializer,
     NaturalKeyRelatedField,
+    assign,
     read_key,
+    split_many,
 )
 
 # The api app does not import engagements (engagements.api builds on it): the country model
@@ -32,6 +34,19 @@ class DeskSerializer(CleanModelSerializer):
     class Meta:
         model = Desk
         fields = ["id", "code", "name", "description", "countries"]
+
+    def record_create(self, *, actor: Any, values: dict[str, Any]) -> Any:
+        plain, many = split_many(Desk, values)
+        countries = many.get("countries")
+        return services.desk_create(actor=actor, desk=Desk(**plain), countries=countries)
+
+    def record_update(self, *, actor: Any, instance: Any, changes: dict[str, Any]) -> Any:
+        plain, many = split_many(Desk, changes)
+        desk = assign(instance, plain)
+        return services.desk_update(actor=actor, desk=desk, countries=many.get("countries"))
+
+    def record_delete(self, *, actor: Any, instance: Any) -> None:
+        services.desk_delete(actor=actor, desk=instance)
 
 
 class MembershipSerializer(serializers.ModelSerializer):

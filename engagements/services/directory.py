@@ -20,7 +20,7 @@ from django.db import models, transaction
 from django.db.models import ProtectedError
 
 from accounts import policy
-from core.exceptions import PermissionDenied
+from core.exceptions import PermissionDenied, RecordInUse
 
 from ..models import (
     Country,
@@ -73,7 +73,7 @@ def _remove(record: models.Model) -> None:
     try:
         record.delete()
     except ProtectedError as error:
-        raise ValidationError(f"{record} is still in use and cannot be deleted.") from error
+        raise RecordInUse(f"{record} is still in use and cannot be deleted.") from error
 
 
 # Countries

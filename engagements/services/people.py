@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import ProtectedError, Q
 
 from accounts import policy
-from core.exceptions import PermissionDenied
+from core.exceptions import PermissionDenied, RecordInUse
 
 from ..models import Country, Person, Post, Tenure
 from .common import _unique_slug
@@ -164,7 +164,7 @@ def person_delete(*, user: Any, person: Person) -> None:
     try:
         person.delete()
     except ProtectedError as error:
-        raise ValidationError(f"{person} took part in meetings and cannot be deleted.") from error
+        raise RecordInUse(f"{person} took part in meetings and cannot be deleted.") from error
 
 
 @transaction.atomic

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
-from api.serializers import CleanModelSerializer, NaturalKeyRelatedField
+from api.serializers import CleanModelSerializer, NaturalKeyRelatedField, assign, split_many
+from minerals import services
 from minerals.models import DataSource, Mineral, MineralStatistic
 
 # minerals does not import engagements: the country model is reached through the relation.
@@ -17,6 +20,17 @@ class MineralSerializer(CleanModelSerializer):
     class Meta:
         model = Mineral
         fields = ["id", "name", "slug", "symbol", "usgs_commodity", "hs_codes", "description"]
+
+    def record_create(self, *, actor: Any, values: dict[str, Any]) -> Any:
+        plain, many = split_many(Mineral, values)
+        return services.mineral_create(mineral=Mineral(**plain), topics=many.get("topics"))
+
+    def record_update(self, *, actor: Any, instance: Any, changes: dict[str, Any]) -> Any:
+        plain, many = split_many(Mineral, changes)
+        return services.mineral_update(mineral=assign(instance, plain), topics=many.get("topics"))
+
+    def record_delete(self, *, actor: Any, instance: Any) -> None:
+        services.mineral_delete(mineral=instance)
 
 
 class DataSourceSerializer(CleanModelSerializer):
@@ -34,6 +48,15 @@ class DataSourceSerializer(CleanModelSerializer):
             "retrieved_on",
             "licence",
         ]
+
+    def record_create(self, *, actor: Any, values: dict[str, Any]) -> Any:
+        return services.data_source_save(source=DataSource(**values))
+
+    def record_update(self, *, actor: Any, instance: Any, changes: dict[str, Any]) -> Any:
+        return services.data_source_save(source=assign(instance, changes))
+
+    def record_delete(self, *, actor: Any, instance: Any) -> None:
+        services.data_source_delete(source=instance)
 
 
 class MineralStatisticSerializer(CleanModelSerializer):
@@ -68,3 +91,12 @@ class MineralStatisticSerializer(CleanModelSerializer):
             "notes",
             "source",
         ]
+
+    def record_create(self, *, actor: Any, values: dict[str, Any]) -> Any:
+        return services.mineral_statistic_save(statistic=MineralStatistic(**values))
+
+    def record_update(self, *, actor: Any, instance: Any, changes: dict[str, Any]) -> Any:
+        return services.mineral_statistic_save(statistic=assign(instance, changes))
+
+    def record_delete(self, *, actor: Any, instance: Any) -> None:
+        services.mineral_statistic_delete(statistic=instance)

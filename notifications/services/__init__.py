@@ -35,6 +35,7 @@ from .reminders import (
     reminders_disarm,
     reminders_dispatch,
     reminders_materialise,
+    reminders_retry,
 )
 from .schedules import (
     SCHEDULE_DISPATCH,
@@ -49,9 +50,13 @@ from .subscriptions import (
     calendar_feed_create,
     calendar_feed_revoke,
     calendar_feed_touch,
+    notification_preference_delete,
+    notification_preference_save,
     preference_update,
     watch_add,
+    watch_delete,
     watch_remove,
+    watch_save,
 )
 
 __all__ = [
@@ -77,6 +82,8 @@ __all__ = [
     "heartbeat_record",
     "is_transient",
     "notification_deliver",
+    "notification_preference_delete",
+    "notification_preference_save",
     "notification_schedules",
     "notifications_for_meeting",
     "notifications_for_new_commitments",
@@ -90,7 +97,10 @@ __all__ = [
     "reminders_disarm",
     "reminders_dispatch",
     "reminders_materialise",
+    "reminders_retry",
     "schedules_ensure",
     "watch_add",
+    "watch_delete",
     "watch_remove",
+    "watch_save",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -14,7 +15,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts import policy as access
 from accounts.models import User
+from core.exceptions import PermissionDenied
 from engagements.models import Commitment
 from engagements.selectors import (
     commitment_is_visible_to,
@@ -308,6 +311,16 @@ def reminders_disarm(*, commitment: Commitment) -> int:
     if commitment.status in OPEN_STATUSES and commitment.due_date is not None:
         pending = pending.exclude(due_date=commitment.due_date)
     return pending.update(status=DispatchStatus.CANCELLED, note="the commitment changed")
+
+
+@transaction.atomic
+def reminders_retry(*, actor: Any, reminder_ids: Iterable[int]) -> int:
+    """Send failed or expired reminders again at the next run (administrators only)."""
+    if not access.is_administrator(actor):
+        raise PermissionDenied("Only administrators may resend reminders.")
+    return Reminder.objects.filter(
+        pk__in=list(reminder_ids), status__in=[DispatchStatus.FAILED, DispatchStatus.EXPIRED]
+    ).update(status=DispatchStatus.PENDING, next_attempt_at=None, last_error="")
 
 
 REMINDER_POLICY_FIELDS = frozenset(

@@ -57,6 +57,32 @@ def preference_update(
 
 
 @transaction.atomic
+def watch_save(*, watch: Watch) -> Watch:
+    """Create or update a watch built or changed by the caller (the admin's form)."""
+    watch.full_clean()
+    watch.save()
+    return watch
+
+
+@transaction.atomic
+def watch_delete(*, watch: Watch) -> None:
+    watch.delete()
+
+
+@transaction.atomic
+def notification_preference_save(*, preference: NotificationPreference) -> NotificationPreference:
+    preference.full_clean()
+    preference.save()
+    return preference
+
+
+@transaction.atomic
+def notification_preference_delete(*, preference: NotificationPreference) -> None:
+    """Back to the defaults: a user without a preference row gets them."""
+    preference.delete()
+
+
+@transaction.atomic
 def calendar_feed_create(*, user: Any) -> tuple[CalendarFeed, str]:
     """A new secret feed address (the old one stops working). The token is shown once."""
     calendar_feed_revoke(user=user)

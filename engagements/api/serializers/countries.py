@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from api.serializers import CleanModelSerializer
 
+from ... import services
 from ...models import Country
 
 
@@ -24,3 +27,12 @@ class CountrySerializer(CleanModelSerializer):
             "intermediate_region_code",
             "is_home",
         ]
+
+    def record_create(self, *, actor: Any, values: dict[str, Any]) -> Any:
+        return services.country_create(user=actor, values=values)
+
+    def record_update(self, *, actor: Any, instance: Any, changes: dict[str, Any]) -> Any:
+        return services.country_update(user=actor, country=instance, changes=changes)
+
+    def record_delete(self, *, actor: Any, instance: Any) -> None:
+        services.country_delete(user=actor, country=instance)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from api.serializers import CleanModelSerializer
 
+from ... import services
 from ...models import Event, Organization
 from .common import country_field, slug_field
 
@@ -31,3 +34,12 @@ class EventSerializer(CleanModelSerializer):
             "source",
             "url",
         ]
+
+    def record_create(self, *, actor: Any, values: dict[str, Any]) -> Any:
+        return services.event_create(user=actor, values=values)
+
+    def record_update(self, *, actor: Any, instance: Any, changes: dict[str, Any]) -> Any:
+        return services.event_update(user=actor, event=instance, changes=changes)
+
+    def record_delete(self, *, actor: Any, instance: Any) -> None:
+        services.event_delete(user=actor, event=instance)

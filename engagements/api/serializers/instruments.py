@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from api.serializers import CleanModelSerializer
 
+from ... import services
 from ...models import Commitment, Instrument, InstrumentParty, Organization
 from .common import country_field, slug_field
 
@@ -72,23 +72,34 @@ class InstrumentSerializer(CleanModelSerializer):
             "commitments",
         ]
 
-    def _save(self, instance: Any, validated_data: dict[str, Any]) -> Any:
-        parties = validated_data.pop("parties", None)
-        instance = super()._save(instance, validated_data)
-        if parties is not None:
-            instance.parties.all().delete()
-            errors: dict[str, Any] = {}
-            for index, party in enumerate(parties):
-                row = InstrumentParty(instrument=instance, **party)
-                try:
-                    row.full_clean()
-                except DjangoValidationError as error:
-                    errors[f"parties[{index}]"] = error.message_dict
-                    continue
-                row.save()
-            if errors:
-                raise serializers.ValidationError(errors)
-        return instance
+    def record_create(self, *, actor: Any, values: dict[str, Any]) -> Any:
+        parties = values.pop("parties", None) or []
+        related = values.pop("related", None) or []
+        return services.instrument_create(
+            user=actor,
+            values=values,
+            related=related,
+            parties=[services.InstrumentPartyInput(**party) for party in parties],
+        )
+
+    def record_update(self, *, actor: Any, instance: Any, changes: dict[str, Any]) -> Any:
+        # The list of parties given replaces the old one (they have no ids here).
+        parties = changes.pop("parties", None)
+        related = changes.pop("related", None)
+        return services.instrument_update(
+            user=actor,
+            instrument=instance,
+            changes=changes,
+            related=related,
+            parties=(
+                None
+                if parties is None
+                else [services.InstrumentPartyInput(**party) for party in parties]
+            ),
+        )
+
+    def record_delete(self, *, actor: Any, instance: Any) -> None:
+        services.instrument_delete(user=actor, instrument=instance)
 
 
 # Meetings

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from api.serializers import CleanModelSerializer
 
+from ... import services
 from ...models import Organization
 from .common import country_field, slug_field
 
@@ -30,3 +33,12 @@ class OrganizationSerializer(CleanModelSerializer):
             "other_names",
             "website",
         ]
+
+    def record_create(self, *, actor: Any, values: dict[str, Any]) -> Any:
+        return services.organization_create(user=actor, values=values)
+
+    def record_update(self, *, actor: Any, instance: Any, changes: dict[str, Any]) -> Any:
+        return services.organization_update(user=actor, organization=instance, changes=changes)
+
+    def record_delete(self, *, actor: Any, instance: Any) -> None:
+        services.organization_delete(user=actor, organization=instance)

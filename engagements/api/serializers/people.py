@@ -3,12 +3,16 @@ where accounts.policy.may_see_contacts says so."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db import transaction
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts import policy
 from api.serializers import CleanModelSerializer
 
+from ... import services
 from ...models import Participant, Person, Tenure
 from .common import country_field, request_user
 
@@ -40,7 +44,29 @@ class IdentifierSerializer(serializers.Serializer):
     identifier = serializers.CharField(max_length=300)
 
 
-class PersonSerializer(CleanModelSerializer):
+_CREATE_ARGUMENTS = ("name", "native_name", "honorific_prefix", "nationality")
+
+
+class PersonWrites(CleanModelSerializer):
+    """People are written by engagements.services (person_create, person_update,
+    person_delete)."""
+
+    @transaction.atomic
+    def record_create(self, *, actor: Any, values: dict[str, Any]) -> Any:
+        created = {name: values.pop(name) for name in _CREATE_ARGUMENTS if name in values}
+        person = services.person_create(user=actor, **created)
+        if values:
+            person = services.person_update(user=actor, person=person, **values)
+        return person
+
+    def record_update(self, *, actor: Any, instance: Any, changes: dict[str, Any]) -> Any:
+        return services.person_update(user=actor, person=instance, **changes)
+
+    def record_delete(self, *, actor: Any, instance: Any) -> None:
+        services.person_delete(user=actor, person=instance)
+
+
+class PersonSerializer(PersonWrites):
     """Contact details are null unless the policy lets the reader see them
     (accounts.policy.may_see_contacts)."""
 
@@ -101,7 +127,7 @@ class PersonDetailSerializer(PersonSerializer):
         fields = [*PersonSerializer.Meta.fields, "participations"]
 
 
-class PersonWriteSerializer(CleanModelSerializer):
+class PersonWriteSerializer(PersonWrites):
     nationality = country_field(allow_null=True, required=False)
     identifiers = IdentifierSerializer(many=True, required=False)
 

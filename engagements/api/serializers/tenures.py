@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
+from api.serializers import CleanModelSerializer
+
+from ... import services
 from ...models import Person, Post, Tenure
 from .common import slug_field
 
 
-class TenureSerializer(serializers.ModelSerializer):
-    """Writes go through engagements.services.tenure_create / tenure_update."""
+class TenureSerializer(CleanModelSerializer):
+    """Writes go through engagements.services.tenure_create / tenure_update / tenure_delete."""
 
     person = slug_field(Person)
     post = slug_field(Post)
@@ -33,3 +38,12 @@ class TenureSerializer(serializers.ModelSerializer):
             "last_verified",
             "note",
         ]
+
+    def record_create(self, *, actor: Any, values: dict[str, Any]) -> Any:
+        return services.tenure_create(**values)
+
+    def record_update(self, *, actor: Any, instance: Any, changes: dict[str, Any]) -> Any:
+        return services.tenure_update(tenure=instance, **changes)
+
+    def record_delete(self, *, actor: Any, instance: Any) -> None:
+        services.tenure_delete(user=actor, tenure=instance)
