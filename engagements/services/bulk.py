@@ -62,6 +62,7 @@ from ..models import (
 )
 from ..signals import meetings_saved_in_bulk
 from .commitments import _apply_status
+from .common import participant_list_errors
 from .meetings import MEETING_SCALAR_FIELDS, MeetingInput, ParticipantInput
 
 BATCH = 2_000
@@ -206,25 +207,9 @@ def _participant_rows(
         except ValidationError as error:
             for name, messages in error.message_dict.items():
                 errors.setdefault(f"participants[{index}].{name}", []).extend(messages)
-        if item.person is None and not participant.raw_name:
-            errors.setdefault(f"participants[{index}].person", []).append(
-                "Choose a person or type the name as recorded."
-            )
         rows.append(participant)
-    persons = [item.person.pk for item in items if item.person is not None]
-    for index, item in enumerate(items):
-        if item.person is not None and persons.count(item.person.pk) > 1:
-            errors.setdefault(f"participants[{index}].person", []).append(
-                "This person is listed twice."
-            )
-    heads: dict[str, int] = {}
-    for index, item in enumerate(items):
-        if item.is_head_of_delegation:
-            heads[item.side] = heads.get(item.side, 0) + 1
-            if heads[item.side] > 1:
-                errors.setdefault(f"participants[{index}].is_head_of_delegation", []).append(
-                    "Only one head of delegation per side."
-                )
+    for path, messages in participant_list_errors(items).items():
+        errors.setdefault(path, []).extend(messages)
     return rows, errors
 
 

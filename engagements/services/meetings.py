@@ -32,7 +32,7 @@ from ..models import (
 from ..selectors import tenure_valid_on
 from ..signals import meeting_deleted, meeting_saved
 from .commitments import CommitmentInput, _write_commitments
-from .common import _prefixed
+from .common import _prefixed, participant_list_errors
 
 
 @dataclass
@@ -240,27 +240,9 @@ def _write_participants(
             participant.full_clean(exclude=["meeting"], validate_constraints=False)
         except ValidationError as error:
             errors.update(_prefixed(error, f"participants[{index}]").message_dict)
-        if item.person is None and not participant.raw_name:
-            errors.setdefault(f"participants[{index}].person", []).append(
-                "Choose a person or type the name as recorded."
-            )
         rows.append(participant)
-    persons = [item.person.pk for item in participants if item.person is not None]
-    for index, item in enumerate(participants):
-        if item.person is not None and persons.count(item.person.pk) > 1:
-            errors.setdefault(f"participants[{index}].person", []).append(
-                "This person is listed twice."
-            )
-    for side in {item.side for item in participants}:
-        heads = [
-            i
-            for i, item in enumerate(participants)
-            if item.side == side and item.is_head_of_delegation
-        ]
-        for index in heads[1:]:
-            errors.setdefault(f"participants[{index}].is_head_of_delegation", []).append(
-                "Only one head of delegation per side."
-            )
+    for path, messages in participant_list_errors(participants).items():
+        errors.setdefault(path, []).extend(messages)
     if errors:
         raise ValidationError(errors)
     kept = {row.pk for row in rows if row.pk is not None}
