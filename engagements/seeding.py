@@ -23,6 +23,7 @@ from accounts.models import Classification, Desk
 from minerals.models import Mineral
 from minerals.seeding import SeedDataError, SeedReport, minerals_load, read_yaml, upsert
 
+from . import services
 from .models import (
     Country,
     Event,
@@ -63,6 +64,66 @@ class _SeedActor:
 
 
 SEED_ACTOR = _SeedActor()
+
+
+def _person_create(values: dict[str, Any]) -> Person:
+    person = services.person_create(
+        user=SEED_ACTOR,
+        name=values["name"],
+        native_name=values.get("native_name", ""),
+        honorific_prefix=values.get("honorific_prefix", ""),
+        nationality=values.get("nationality"),
+    )
+    return services.person_update(user=SEED_ACTOR, person=person, **values)
+
+
+# The services that write each kind of reference record the scenario holds, as
+# (create, update) for upsert: the seed is one more face of the same doors.
+WRITERS: dict[type[models.Model], tuple[Any, Any]] = {
+    Organization: (
+        lambda values: services.organization_create(user=SEED_ACTOR, values=values),
+        lambda record, changes: services.organization_update(
+            user=SEED_ACTOR, organization=record, changes=changes
+        ),
+    ),
+    Person: (
+        _person_create,
+        lambda record, changes: services.person_update(user=SEED_ACTOR, person=record, **changes),
+    ),
+    Post: (
+        lambda values: services.post_create(user=SEED_ACTOR, values=values),
+        lambda record, changes: services.post_update(user=SEED_ACTOR, post=record, changes=changes),
+    ),
+    Event: (
+        lambda values: services.event_create(user=SEED_ACTOR, values=values),
+        lambda record, changes: services.event_update(
+            user=SEED_ACTOR, event=record, changes=changes
+        ),
+    ),
+    Topic: (
+        lambda values: services.topic_create(user=SEED_ACTOR, values=values),
+        lambda record, changes: services.topic_update(
+            user=SEED_ACTOR, topic=record, changes=changes
+        ),
+    ),
+    Instrument: (
+        lambda values: services.instrument_create(user=SEED_ACTOR, values=values),
+        lambda record, changes: services.instrument_update(
+            user=SEED_ACTOR, instrument=record, changes=changes
+        ),
+    ),
+    InstrumentParty: (
+        lambda values: services.instrument_party_create(user=SEED_ACTOR, values=values),
+        lambda record, changes: services.instrument_party_update(
+            user=SEED_ACTOR, party=record, changes=changes
+        ),
+    ),
+}
+
+
+def _upsert(model: type[models.Model], **kwargs: Any) -> Any:
+    create, update = WRITERS[model]
+    return upsert(model, create=create, update=update, **kwargs)
 
 
 @transaction.atomic
@@ -178,7 +239,7 @@ def desks_load(*, path: Path, report: SeedReport) -> None:
 
 def _topics_load(items: list[dict[str, Any]], *, parent: Topic | None, report: SeedReport) -> None:
     for item in items:
-        topic = upsert(
+        topic = _upsert(
             Topic,
             lookup={"slug": item["slug"]},
             values={
@@ -214,7 +275,7 @@ def scenario_load(*, path: Path, report: SeedReport) -> None:
 def _organizations_load(items: list[dict[str, Any]], report: SeedReport) -> None:
     for item in items:
         what = f"organization {item['slug']}"
-        upsert(
+        _upsert(
             Organization,
             lookup={"slug": item["slug"]},
             values={
@@ -234,7 +295,7 @@ def _organizations_load(items: list[dict[str, Any]], report: SeedReport) -> None
 
 def _people_load(items: list[dict[str, Any]], report: SeedReport) -> None:
     for item in items:
-        upsert(
+        _upsert(
             Person,
             lookup={"slug": item["slug"]},
             values={
@@ -252,7 +313,7 @@ def _people_load(items: list[dict[str, Any]], report: SeedReport) -> None:
 
 def _posts_load(items: list[dict[str, Any]], report: SeedReport) -> None:
     for item in items:
-        upsert(
+        _upsert(
             Post,
             lookup={"slug": item["slug"]},
             values={
@@ -299,7 +360,7 @@ def _tenures_load(items: list[dict[str, Any]], report: SeedReport) -> None:
 def _events_load(items: list[dict[str, Any]], report: SeedReport) -> None:
     for item in items:
         what = f"event {item['slug']}"
-        upsert(
+        _upsert(
             Event,
             lookup={"slug": item["slug"]},
             values={
@@ -331,7 +392,7 @@ def _instruments_load(items: list[dict[str, Any]], report: SeedReport) -> None:
     for item in items:
         what = f"instrument {item['slug']}"
         administrator = item.get("administering_organization")
-        instrument = upsert(
+        instrument = _upsert(
             Instrument,
             lookup={"slug": item["slug"]},
             values={
@@ -373,14 +434,22 @@ def _instruments_load(items: list[dict[str, Any]], report: SeedReport) -> None:
                 lookup["country"] = country
             else:
                 values["country"] = country
-            upsert(InstrumentParty, lookup=lookup, values=values, report=report)
+            _upsert(InstrumentParty, lookup=lookup, values=values, report=report)
     for item in items:
         # Added, never replaced: curators may have related more instruments since.
         related = [
             instruments.get(slug) or _find(Instrument, f"instrument {item['slug']}", slug=slug)
             for slug in item.get("related", [])
         ]
-        instruments[item["slug"]].related.add(*related)
+        instrument = instruments[item["slug"]]
+        current = list(instrument.related.all())
+        if any(other not in current for other in related):
+            services.instrument_update(
+                user=SEED_ACTOR,
+                instrument=instrument,
+                changes={},
+                related=[*current, *(other for other in related if other not in current)],
+            )
 
 
 def _start(item: dict[str, Any]) -> datetime.datetime:

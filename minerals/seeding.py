@@ -9,6 +9,7 @@ Loading the same files again changes nothing.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,14 +83,20 @@ def upsert(
     lookup: dict[str, Any],
     values: dict[str, Any],
     report: SeedReport,
+    create: Callable[[dict[str, Any]], Any] | None = None,
+    update: Callable[[Any, dict[str, Any]], Any] | None = None,
 ) -> Any:
     """Create the record, or update only the fields that differ, so that a second load
-    writes nothing (and adds no history rows to models that keep history)."""
+    writes nothing (and adds no history rows to models that keep history). `create` and
+    `update` are the owning app's services for the model, where it has them."""
     instance = model._default_manager.filter(**lookup).first()
     if instance is None:
-        instance = model(**lookup, **values)
-        instance.full_clean()
-        instance.save()
+        if create is not None:
+            instance = create({**lookup, **values})
+        else:
+            instance = model(**lookup, **values)
+            instance.full_clean()
+            instance.save()
         report.count(model, "created")
         return instance
     changed = [
@@ -100,10 +107,13 @@ def upsert(
     if not changed:
         report.count(model, "unchanged")
         return instance
-    for name in changed:
-        setattr(instance, name, values[name])
-    instance.full_clean()
-    instance.save(update_fields=changed)
+    if update is not None:
+        instance = update(instance, {name: values[name] for name in changed})
+    else:
+        for name in changed:
+            setattr(instance, name, values[name])
+        instance.full_clean()
+        instance.save(update_fields=changed)
     report.count(model, "updated")
     return instance
 
